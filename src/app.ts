@@ -1,0 +1,99 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { readSeed, ensureSeeded } from './catalog/seed.js'
+import { CatalogStore } from './catalog/store.js'
+import type { Config } from './config.js'
+import type { Db } from './db/db.js'
+import { migrate, readMigrations } from './db/migrate.js'
+import { openDb } from './db/open.js'
+import type { AppContext } from './http/context.js'
+import { registerErrorHandling } from './http/errors.js'
+import { healthRoutes } from './http/routes/health.js'
+import { MIGRATIONS_DIR, SEED_FILE } from './paths.js'
+
+export interface AppDeps {
+  /** A database to use instead of opening one from the config (tests); the app then does not close it. */
+  db?: Db
+  clock?: () => Date
+  seedFile?: string
+  /** A pino-compatible logger instance (tests may pass a silent one). */
+  logger?: boolean | object
+}
+
+/**
+ * Builds the whole service without listening: opens the database, applies migrations, loads the seed
+ * when the catalog is empty, loads the catalog into memory, and registers every door.
+ * The process concerns (listen, signals) live in server.ts.
+ */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      deps.logger === undefined
+        ? {
+            level: config.logLevel,
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers["x-slack-signature"]', 'req.headers.cookie'],
+              censor: '[redacted]',
+            },
+          }
+        : (deps.logger as boolean),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+    },
+    requestIdHeader: false,
+    bodyLimit: 256 * 1024,
+    routerOptions: { maxParamLength: 200 },
+  })
+
+  const ownsDb = !deps.db
+  const db = deps.db ?? (await openDb(config, (err) => app.log.warn({ err }, 'database connection error')))
+  try {
+    await migrate(db, await readMigrations(MIGRATIONS_DIR), (msg) => app.log.info(msg))
+    const seeded = await ensureSeeded(db, await readSeed(deps.seedFile ?? SEED_FILE))
+    if (seeded) app.log.info({ catalogVersion: seeded }, 'catalog seeded')
+  } catch (err) {
+    if (ownsDb) await db.close().catch(() => {})
+    throw err
+  }
+  const catalog = new CatalogStore(db, { pollSeconds: config.catalogPollSeconds, log: app.log })
+  const ctx: AppContext = { config, db, catalog, clock: deps.clock ?? (() => new Date()) }
+  app.decorate('ctx', ctx)
+  app.addHook('onClose', async () => {
+    await catalog.stop()
+    if (ownsDb) await db.close()
+  })
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  registerErrorHandling(app)
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'cni-advisor',
+        version: '1',
+        description: 'Pods per node, VPC IPs, cost and the CNI to run on Amazon EKS. Every number carries its formula and sources.',
+      },
+      tags: [
+        { name: 'instance types', description: 'The catalog of EC2 network limits and prices, and max pods' },
+        { name: 'capacity', description: 'Nodes, VPC IPs and dollars for a workload' },
+        { name: 'recommendations', description: 'Which CNI to run, scored and explained' },
+        { name: 'catalog', description: 'Catalog version, freshness and refresh' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(healthRoutes)
+
+  try {
+    await catalog.start()
+  } catch (err) {
+    await app.close().catch(() => {})
+    throw err
+  }
+  return app
+}

@@ -1,0 +1,106 @@
+// Configuration from the environment, validated once at start-up.
+// The variable names are part of the public contract (CONTRACT.md "Configuration"); add, never rename.
+
+export interface Config {
+  port: number
+  host: string
+  /** Absent: the embedded PostgreSQL (PGlite) in `dataDir`. */
+  databaseUrl: string | null
+  /** Where the embedded database keeps its files; `memory://` keeps nothing (tests). */
+  dataDir: string
+  adminToken: string | null
+  slackSigningSecret: string | null
+  awsRegion: string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Prices older than this are reported as stale. */
+  priceMaxAgeDays: number
+  /** How often each replica checks the catalog version when no notification arrives. */
+  catalogPollSeconds: number
+  /** Public base URL used in links (Slack answers); defaults to http://localhost:PORT. */
+  publicUrl: string
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`)
+  }
+  const value = Number(raw.trim())
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got ${value}`)
+  }
+  return value
+}
+
+function optionalSecret(env: NodeJS.ProcessEnv, name: string, minLength: number): string | null {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return null
+  if (raw.length < minLength) {
+    // Never echo a secret, not even a short one.
+    throw new ConfigError(`${name} must be at least ${minLength} characters long; the value given is ${raw.length}`)
+  }
+  return raw
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const host = env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : '127.0.0.1'
+
+  let databaseUrl: string | null = null
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() !== '') {
+    const raw = env.DATABASE_URL.trim()
+    let url: URL
+    try {
+      url = new URL(raw)
+    } catch {
+      throw new ConfigError('DATABASE_URL must be a URL like postgres://user@host:5432/db; the value given does not parse')
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://; got "${url.protocol}//"`)
+    }
+    databaseUrl = raw
+  }
+
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase()
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`)
+  }
+
+  const awsRegion = (env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1').trim()
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(awsRegion)) {
+    throw new ConfigError(`AWS_REGION must be a region code like us-east-1; got "${awsRegion}"`)
+  }
+
+  const publicUrl = (env.PUBLIC_URL ?? '').trim()
+  if (publicUrl !== '') {
+    try {
+      new URL(publicUrl)
+    } catch {
+      throw new ConfigError(`PUBLIC_URL must be an absolute URL like https://cni-advisor.example.com; got "${publicUrl}"`)
+    }
+  }
+
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir: env.DATA_DIR && env.DATA_DIR.trim() !== '' ? env.DATA_DIR.trim() : '.data/pgdata',
+    adminToken: optionalSecret(env, 'ADMIN_TOKEN', 16),
+    slackSigningSecret: optionalSecret(env, 'SLACK_SIGNING_SECRET', 8),
+    awsRegion,
+    logLevel: logLevel as Config['logLevel'],
+    priceMaxAgeDays: integer(env, 'PRICE_MAX_AGE_DAYS', 180, 1, 3650),
+    catalogPollSeconds: integer(env, 'CATALOG_POLL_SECONDS', 30, 1, 3600),
+    publicUrl: publicUrl !== '' ? publicUrl.replace(/\/+$/, '') : `http://localhost:${port}`,
+  }
+}

@@ -1,0 +1,48 @@
+// The process: configuration, listen, signals, graceful shutdown. The service itself is buildApp().
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+import { DataDirInUseError } from './db/pglite.js'
+import { MigrationError } from './db/migrate.js'
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`cni-advisor: bad configuration: ${err.message}`)
+      process.exit(2)
+    }
+    throw err
+  }
+  let app
+  try {
+    app = await buildApp(config)
+  } catch (err) {
+    if (err instanceof MigrationError || err instanceof DataDirInUseError) {
+      console.error(`cni-advisor: cannot start: ${err.message}`)
+      process.exit(1)
+    }
+    throw err
+  }
+  app.server.requestTimeout = 30_000
+  app.server.headersTimeout = 10_000
+  app.server.keepAliveTimeout = 72_000
+
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the catalog listener and the
+  // database, exit 0; a second signal or the delay running out ends the process at once.
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+
+  await app.listen({ port: config.port, host: config.host })
+  if (!config.databaseUrl) app.log.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite); set DATABASE_URL for a server')
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,65 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+t.test('defaults', async (t) => {
+  const c = loadConfig({})
+  t.equal(c.port, 3000)
+  t.equal(c.host, '127.0.0.1')
+  t.equal(c.databaseUrl, null, 'no DATABASE_URL: embedded database')
+  t.equal(c.dataDir, '.data/pgdata')
+  t.equal(c.adminToken, null)
+  t.equal(c.slackSigningSecret, null)
+  t.equal(c.awsRegion, 'us-east-1')
+  t.equal(c.logLevel, 'info')
+  t.equal(c.publicUrl, 'http://localhost:3000')
+})
+
+t.test('values are read', async (t) => {
+  const c = loadConfig({
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    DATABASE_URL: 'postgres://app@db:5432/cni',
+    ADMIN_TOKEN: 'a'.repeat(32),
+    SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',
+    AWS_REGION: 'eu-west-1',
+    LOG_LEVEL: 'DEBUG',
+    PUBLIC_URL: 'https://cni.example.com/',
+  })
+  t.equal(c.port, 8080)
+  t.equal(c.host, '0.0.0.0')
+  t.equal(c.databaseUrl, 'postgres://app@db:5432/cni')
+  t.equal(c.awsRegion, 'eu-west-1')
+  t.equal(c.logLevel, 'debug')
+  t.equal(c.publicUrl, 'https://cni.example.com')
+})
+
+const bad: Array<[Record<string, string>, RegExp]> = [
+  [{ PORT: 'eighty' }, /PORT must be a whole number from 0 to 65535; got "eighty"/],
+  [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535; got 70000/],
+  [{ PORT: '-1' }, /PORT/],
+  [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
+  [{ DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must start with postgres:\/\//],
+  [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud"/],
+  [{ AWS_REGION: 'Europe' }, /AWS_REGION must be a region code/],
+  [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN must be at least 16 characters long; the value given is 5/],
+  [{ PUBLIC_URL: 'cni.example.com' }, /PUBLIC_URL must be an absolute URL/],
+  [{ PRICE_MAX_AGE_DAYS: '0' }, /PRICE_MAX_AGE_DAYS/],
+  [{ CATALOG_POLL_SECONDS: '1.5' }, /CATALOG_POLL_SECONDS must be a whole number/],
+]
+for (const [env, message] of bad) {
+  t.test(`refuses ${JSON.stringify(env)}`, async (t) => {
+    t.throws(() => loadConfig(env), message)
+    t.throws(() => loadConfig(env), ConfigError)
+  })
+}
+
+t.test('a secret is never echoed in the message', async (t) => {
+  const err = (() => {
+    try {
+      loadConfig({ ADMIN_TOKEN: 'hunter2' })
+    } catch (e) {
+      return e as Error
+    }
+  })()
+  t.notMatch(err!.message, /hunter2/)
+})
