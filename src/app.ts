@@ -10,7 +10,11 @@ import { migrate, readMigrations } from './db/migrate.js'
 import { openDb } from './db/open.js'
 import type { AppContext } from './http/context.js'
 import { registerErrorHandling } from './http/errors.js'
+import { capacityPlanRoutes } from './http/routes/capacity-plans.js'
+import { catalogRoutes } from './http/routes/catalog.js'
+import { adminRoutes } from './http/routes/admin.js'
 import { healthRoutes } from './http/routes/health.js'
+import { instanceTypeRoutes } from './http/routes/instance-types.js'
 import { MIGRATIONS_DIR, SEED_FILE } from './paths.js'
 
 export interface AppDeps {
@@ -20,6 +24,8 @@ export interface AppDeps {
   seedFile?: string
   /** A pino-compatible logger instance (tests may pass a silent one). */
   logger?: boolean | object
+  /** The AWS fetch (or its SDK clients) used by catalog refreshes; tests point it at a fake. */
+  refresh?: AppContext['refresh']
 }
 
 /**
@@ -59,7 +65,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     throw err
   }
   const catalog = new CatalogStore(db, { pollSeconds: config.catalogPollSeconds, log: app.log })
-  const ctx: AppContext = { config, db, catalog, clock: deps.clock ?? (() => new Date()) }
+  const ctx: AppContext = { config, db, catalog, clock: deps.clock ?? (() => new Date()), refresh: deps.refresh ?? {} }
   app.decorate('ctx', ctx)
   app.addHook('onClose', async () => {
     await catalog.stop()
@@ -88,6 +94,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(healthRoutes)
+  await app.register(adminRoutes)
+  await app.register(catalogRoutes)
+  await app.register(instanceTypeRoutes)
+  await app.register(capacityPlanRoutes)
 
   try {
     await catalog.start()

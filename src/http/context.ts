@@ -1,4 +1,5 @@
 import type { Config } from '../config.js'
+import type { RefreshDeps } from '../catalog/refresh.js'
 import type { CatalogStore } from '../catalog/store.js'
 import type { Db } from '../db/db.js'
 
@@ -8,6 +9,8 @@ export interface AppContext {
   db: Db
   catalog: CatalogStore
   clock: () => Date
+  /** How catalog refreshes reach AWS (injectable for tests); empty = the real SDK clients. */
+  refresh?: RefreshDeps
 }
 
 declare module 'fastify' {

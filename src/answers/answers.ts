@@ -1,0 +1,163 @@
+// The answers every door gives: the catalog snapshot plus the pure domain engines, shaped as the
+// contract says. REST, GraphQL and Slack call these and only render; nothing here knows about HTTP.
+import type { CatalogSnapshot } from '../catalog/snapshot.js'
+import { capacityPlan, type CapacityPlan } from '../domain/capacity.js'
+import { maxPods, maxPodsAllModes, type MaxPodsResult } from '../domain/density.js'
+import type { Parsed } from '../domain/fields.js'
+import { MODES, NotFoundError, type InstanceType, type Mode } from '../domain/types.js'
+import type { CAPACITY_FIELDS, MAX_PODS_FIELDS } from './inputs.js'
+import { InputError } from '../domain/types.js'
+
+export interface Freshness {
+  clock: () => Date
+  priceMaxAgeDays: number
+}
+
+/** The `catalog` field of every answer: which version, and how old the prices of the region are. */
+export interface CatalogStamp {
+  version: number
+  region: string
+  /** The oldest as-of date among the region's prices; null when the catalog has none for the region. */
+  pricesAsOf: string | null
+  priceAgeDays: number | null
+  /** Prices older than PRICE_MAX_AGE_DAYS, or no prices at all for the region. */
+  stale: boolean
+}
+
+const DAY_MS = 86_400_000
+
+export function catalogStamp(snap: CatalogSnapshot, region: string, f: Freshness): CatalogStamp {
+  const r = snap.regionPrices(region)
+  if (!r) return { version: snap.version, region, pricesAsOf: null, priceAgeDays: null, stale: true }
+  const age = Math.max(0, Math.floor((f.clock().getTime() - Date.parse(r.oldestAsOf)) / DAY_MS))
+  return { version: snap.version, region, pricesAsOf: r.oldestAsOf, priceAgeDays: age, stale: age > f.priceMaxAgeDays }
+}
+
+const camel = (mode: Mode): string => mode.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+
+export interface InstanceTypeView extends InstanceType {
+  price: { region: string; usdPerHour: number; source: string; asOf: string } | null
+  /** Address-bound max pods per mode (null where the mode cannot run on the type). */
+  maxPods: Record<string, number | null>
+  /** After the EKS guidance cap (110 up to 30 vCPUs, 250 above). */
+  recommendedMaxPods: Record<string, number | null>
+}
+
+/** Default-option max pods for every mode of a type; the same for every request, so kept per catalog version. */
+export function defaultDensity(snap: CatalogSnapshot, it: InstanceType): Record<Mode, MaxPodsResult> {
+  return snap.memoize(`density:${it.name}`, () => maxPodsAllModes(it))
+}
+
+export function instanceTypeView(snap: CatalogSnapshot, it: InstanceType, region: string): InstanceTypeView {
+  return snap.memoize(`view:${region}:${it.name}`, () => {
+    const all = defaultDensity(snap, it)
+    const p = snap.price(region, it.name)
+    const max: Record<string, number | null> = {}
+    const rec: Record<string, number | null> = {}
+    for (const mode of MODES) {
+      max[camel(mode)] = all[mode].maxPods
+      rec[camel(mode)] = all[mode].recommendedMaxPods
+    }
+    return {
+      ...it,
+      price: p ? { region, usdPerHour: p.usdPerHour, source: p.source, asOf: p.asOf } : null,
+      maxPods: max,
+      recommendedMaxPods: rec,
+    }
+  })
+}
+
+function suggestions(snap: CatalogSnapshot, name: string): string[] {
+  const family = name.split('.')[0] ?? ''
+  const sameFamily = snap.typeList.filter((t) => t.family === family).map((t) => t.name)
+  if (sameFamily.length) return sameFamily.slice(0, 8)
+  return snap.typeList
+    .map((t) => t.name)
+    .filter((n) => n.startsWith(name.slice(0, 2)))
+    .slice(0, 8)
+}
+
+/** The instance type, or a 404 naming it (with the nearest names the catalog has). */
+export function findInstanceType(snap: CatalogSnapshot, name: string, field = 'name'): InstanceType {
+  const it = snap.instanceType(name)
+  if (it) return it
+  const near = suggestions(snap, name)
+  const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name
+  throw new NotFoundError(
+    field,
+    `unknown instance type "${shown}" in catalog version ${snap.version}` +
+      (near.length ? `; did you mean ${near.join(', ')}?` : '; GET /v1/instance-types lists them'),
+  )
+}
+
+export function listInstanceTypes(snap: CatalogSnapshot, q: { family: string | null; region: string }): InstanceTypeView[] {
+  return snap.memoize(`list:${q.region}:${q.family ?? '*'}`, () =>
+    snap.typeList.filter((t) => q.family === null || t.family === q.family).map((t) => instanceTypeView(snap, t, q.region)),
+  )
+}
+
+export type MaxPodsQuery = Parsed<typeof MAX_PODS_FIELDS>
+
+export function maxPodsAnswer(snap: CatalogSnapshot, name: string, q: MaxPodsQuery, field = 'name'): MaxPodsResult {
+  const it = findInstanceType(snap, name, field)
+  if (q.daemonSetsPerNode === 0 && q.maxPodsCap === null) return defaultDensity(snap, it)[q.mode]
+  return maxPods(it, q.mode, { daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap })
+}
+
+export type CapacityQuery = Parsed<typeof CAPACITY_FIELDS>
+
+export interface CapacityPlanAnswer extends CapacityPlan {
+  region: string
+  totalRows: number
+  catalog: CatalogStamp
+  references: string[]
+}
+
+export const CAPACITY_REFERENCES = [
+  'https://github.com/aws/amazon-vpc-cni-k8s/blob/master/docs/eni-and-ip-target.md',
+  'https://github.com/aws/amazon-vpc-cni-k8s/blob/master/misc/eni-max-pods.txt',
+  'https://karpenter.sh/docs/reference/instance-types/',
+  'https://aws.amazon.com/ec2/pricing/on-demand/',
+]
+
+export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: Freshness): CapacityPlanAnswer {
+  if (q.totalPods === null) {
+    throw new InputError('totalPods', 'totalPods is required: the number of workload pods in the cluster, a whole number from 1 to 10000000')
+  }
+  let candidates: InstanceType[]
+  if (q.instanceTypes) {
+    candidates = q.instanceTypes.map((n) => findInstanceType(snap, n, 'instanceTypes'))
+    if (q.family) candidates = candidates.filter((t) => t.family === q.family)
+  } else {
+    candidates = q.family ? snap.typeList.filter((t) => t.family === q.family) : [...snap.typeList]
+  }
+  if (candidates.length === 0) {
+    throw new NotFoundError('family', `no instance type of family "${q.family}" in the catalog`)
+  }
+  const warm: Record<string, number> = {}
+  for (const k of ['warmEniTarget', 'warmIpTarget', 'minimumIpTarget', 'warmPrefixTarget'] as const) {
+    if (q[k] !== null) warm[k] = q[k]
+  }
+  const plan = capacityPlan(
+    {
+      totalPods: q.totalPods,
+      mode: q.mode,
+      podCpuMilli: Math.max(1, Math.round(q.podCpu * 1000)),
+      podMemoryMiB: q.podMemoryMiB,
+      daemonSetsPerNode: q.daemonSetsPerNode,
+      maxPodsCap: q.maxPodsCap,
+      ...warm,
+    },
+    candidates,
+    (name) => snap.price(q.region, name)?.usdPerHour ?? null,
+  )
+  const rows = q.limit !== null ? plan.rows.slice(0, q.limit) : plan.rows
+  return {
+    ...plan,
+    rows,
+    region: q.region,
+    totalRows: plan.rows.length,
+    catalog: catalogStamp(snap, q.region, f),
+    references: CAPACITY_REFERENCES,
+  }
+}

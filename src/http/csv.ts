@@ -1,0 +1,41 @@
+// CSV for spreadsheets (Google Sheets IMPORTDATA, Excel Power Query): RFC 4180, UTF-8, CRLF, a header
+// row of stable snake_case names, plain numbers (dot decimal, no currency sign, no thousands separator),
+// empty cells for null, and text cells that a spreadsheet would run as a formula defused with a quote.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+export interface CsvColumn<T> {
+  name: string
+  value: (row: T) => string | number | boolean | null | undefined
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/
+
+export function csvCell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return ''
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : ''
+  if (typeof v === 'boolean') return v ? 'true' : 'false'
+  const text = FORMULA_START.test(v) ? `'${v}` : v
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+export function toCsv<T>(columns: readonly CsvColumn<T>[], rows: readonly T[]): string {
+  const lines = [columns.map((c) => csvCell(c.name)).join(',')]
+  for (const row of rows) lines.push(columns.map((c) => csvCell(c.value(row))).join(','))
+  return lines.join('\r\n') + '\r\n'
+}
+
+/** `format=csv` in the query, or an Accept header that prefers text/csv. */
+export function wantsCsv(request: FastifyRequest): boolean {
+  const format = (request.query as Record<string, unknown> | undefined)?.format
+  if (format === 'csv') return true
+  if (format === 'json') return false
+  const accept = request.headers.accept ?? ''
+  return /\btext\/csv\b/.test(accept) && !/\bapplication\/json\b/.test(accept)
+}
+
+export function sendCsv(reply: FastifyReply, filename: string, body: string): FastifyReply {
+  return reply
+    .type('text/csv; charset=utf-8; header=present')
+    .header('content-disposition', `inline; filename="${filename}"`)
+    .send(body)
+}

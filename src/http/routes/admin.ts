@@ -1,0 +1,192 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import {
+  listRefreshRuns,
+  MAX_REGIONS,
+  RefreshFailedError,
+  RefreshInProgressError,
+  RefreshRefusedError,
+  runRefresh,
+  type RefreshReport,
+} from '../../catalog/refresh.js'
+import { InputError } from '../../domain/types.js'
+import type { AppContext } from '../context.js'
+import { errorBody, errorSchema, type ErrorBody } from '../errors.js'
+
+export type AdminAuth = { ok: true } | { ok: false; statusCode: 401 | 503; message: string }
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest()
+
+/**
+ * Checks `Authorization: Bearer <ADMIN_TOKEN>`. Both sides are hashed first so the comparison takes
+ * the same time whatever the length or content of the token given. Shared with the GraphQL mutation.
+ */
+export function checkAdminAuth(adminToken: string | null, authorization: string | undefined): AdminAuth {
+  if (!adminToken) return { ok: false, statusCode: 503, message: 'admin routes are disabled: set ADMIN_TOKEN' }
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '')
+  if (!m) return { ok: false, statusCode: 401, message: 'admin route: send Authorization: Bearer <ADMIN_TOKEN>' }
+  if (!timingSafeEqual(sha256(m[1]!), sha256(adminToken))) {
+    return { ok: false, statusCode: 401, message: 'admin route: the bearer token is not the ADMIN_TOKEN' }
+  }
+  return { ok: true }
+}
+
+/** A refresh with the app's settings: default region AWS_REGION, the injected fetch/clients, the app clock. */
+export function refreshWithContext(ctx: AppContext, regions: string[] | undefined, log?: FastifyBaseLogger): Promise<RefreshReport> {
+  return runRefresh(ctx.db, regions ?? [ctx.config.awsRegion], {
+    ...(ctx.refresh ?? {}),
+    clock: ctx.clock,
+    ...(log ? { log } : {}),
+  })
+}
+
+/** The HTTP status and body for a refresh error; null for errors the global handler deals with. */
+export function refreshErrorBody(err: unknown): ErrorBody | null {
+  if (err instanceof RefreshInProgressError) return errorBody(409, err.message)
+  if (err instanceof RefreshRefusedError) return errorBody(422, err.message)
+  if (err instanceof RefreshFailedError) return errorBody(502, err.message)
+  return null
+}
+
+const countsSchema = { type: 'object', additionalProperties: { type: 'integer' } } as const
+
+const reportSchema = {
+  type: 'object',
+  description: 'A committed refresh: the new catalog version and what changed',
+  properties: {
+    runId: { type: 'integer' },
+    status: { type: 'string', enum: ['succeeded'] },
+    catalogVersion: { type: 'integer' },
+    regions: { type: 'array', items: { type: 'string' } },
+    instanceTypes: {
+      type: 'object',
+      properties: {
+        total: { type: 'integer' },
+        added: { type: 'integer', description: 'New to the catalog; they get trunking false, branchEnis 0 (no AWS API publishes them)' },
+        removed: { type: 'integer', description: 'No longer returned by AWS, removed (within the sanity gate)' },
+        updated: { type: 'integer', description: 'Known types with a changed limit or spec' },
+        addedNames: { type: 'array', items: { type: 'string' } },
+        removedNames: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['total', 'added', 'removed', 'updated', 'addedNames', 'removedNames'],
+    },
+    prices: {
+      type: 'object',
+      properties: { total: { type: 'integer' }, byRegion: countsSchema },
+      required: ['total', 'byRegion'],
+    },
+    skipped: { ...countsSchema, description: 'AWS records not used, by reason' },
+    durationMs: { type: 'integer' },
+  },
+  required: ['runId', 'status', 'catalogVersion', 'regions', 'instanceTypes', 'prices', 'skipped', 'durationMs'],
+} as const
+
+const runSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: ['string', 'null'], format: 'date-time' },
+    regions: { type: 'array', items: { type: 'string' } },
+    status: { type: 'string', enum: ['running', 'succeeded', 'failed', 'refused'] },
+    instanceTypes: { type: ['integer', 'null'] },
+    prices: { type: ['integer', 'null'] },
+    skipped: { type: ['object', 'null'], additionalProperties: { type: 'integer' } },
+    error: { type: ['string', 'null'] },
+    catalogVersion: { type: ['integer', 'null'] },
+  },
+  required: ['id', 'startedAt', 'finishedAt', 'regions', 'status', 'instanceTypes', 'prices', 'skipped', 'error', 'catalogVersion'],
+} as const
+
+const authHeaders = {
+  type: 'object',
+  properties: { authorization: { type: 'string', description: 'Bearer <ADMIN_TOKEN>' } },
+} as const
+
+export async function adminRoutes(app: FastifyInstance): Promise<void> {
+  const requireAdmin = async (request: FastifyRequest, reply: FastifyReply) => {
+    const auth = checkAdminAuth(app.ctx.config.adminToken, request.headers.authorization)
+    if (auth.ok) return
+    if (auth.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="cni-advisor admin"')
+    request.log.info({ statusCode: auth.statusCode }, 'admin request rejected')
+    return reply.code(auth.statusCode).send(errorBody(auth.statusCode, auth.message))
+  }
+
+  app.post<{ Body: { regions?: string[] } | undefined }>(
+    '/v1/admin/refresh',
+    {
+      onRequest: requireAdmin,
+      schema: {
+        tags: ['catalog'],
+        summary: 'Pulls instance-type limits and on-demand prices from AWS into the catalog (admin token)',
+        description:
+          'Writes the whole new catalog in one transaction and bumps the catalog version, or writes nothing. ' +
+          'Refuses (422) a result that would drop more than 10 % of the instance types or of a region’s prices; ' +
+          'answers 409 while another replica refreshes. Branch-ENI limits keep their catalog values. ' +
+          'Every run is recorded (GET /v1/admin/refresh-runs).',
+        headers: authHeaders,
+        body: {
+          type: 'object',
+          properties: {
+            regions: {
+              type: 'array',
+              items: { type: 'string' },
+              minItems: 1,
+              maxItems: MAX_REGIONS,
+              description: 'Regions whose prices to refresh (default: AWS_REGION); limits are the union over them',
+            },
+          },
+        },
+        response: {
+          200: reportSchema,
+          400: errorSchema,
+          401: errorSchema,
+          409: errorSchema,
+          422: errorSchema,
+          502: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {}
+      const unknown = Object.keys(body).filter((k) => k !== 'regions')
+      if (unknown.length > 0) {
+        throw new InputError(unknown[0]!, `unknown field ${unknown[0]}; the body takes only regions (a list of region codes)`)
+      }
+      try {
+        const report = await refreshWithContext(app.ctx, body.regions, request.log)
+        // This replica serves the new version at once; the others follow on the notification.
+        await app.ctx.catalog.reloadIfChanged()
+        return report
+      } catch (err) {
+        const mapped = refreshErrorBody(err)
+        if (!mapped) throw err
+        return reply.code(mapped.statusCode).send(mapped)
+      }
+    },
+  )
+
+  app.get<{ Querystring: { limit: number } }>(
+    '/v1/admin/refresh-runs',
+    {
+      onRequest: requireAdmin,
+      schema: {
+        tags: ['catalog'],
+        summary: 'Recent catalog refresh runs, newest first (admin token)',
+        headers: authHeaders,
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: runSchema } }, required: ['items'] },
+          400: errorSchema,
+          401: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request) => ({ items: await listRefreshRuns(app.ctx.db, request.query.limit) }),
+  )
+}

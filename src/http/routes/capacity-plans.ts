@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { capacityPlanAnswer, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
+import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
+import type { CapacityRow } from '../../domain/capacity.js'
+import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { errorSchema } from '../errors.js'
+import { bodySchema, documentedOnly, parseBody, parseQuery, querySchema } from '../input.js'
+
+const CSV_COLUMNS: CsvColumn<CapacityRow & { region: string; totalPods: number }>[] = [
+  { name: 'instance_type', value: (r) => r.instanceType },
+  { name: 'mode', value: (r) => r.mode },
+  { name: 'region', value: (r) => r.region },
+  { name: 'total_pods', value: (r) => r.totalPods },
+  { name: 'pods_per_node', value: (r) => r.podsPerNode },
+  { name: 'limited_by', value: (r) => r.limitedBy },
+  { name: 'nodes', value: (r) => r.nodes },
+  { name: 'vpc_ips', value: (r) => r.vpcIps },
+  { name: 'usd_per_hour', value: (r) => r.usdPerHour },
+  { name: 'monthly_usd', value: (r) => r.monthlyUsd },
+  { name: 'usd_per_pod_month', value: (r) => r.usdPerPodMonth },
+  { name: 'allocatable_cpu_milli', value: (r) => r.allocatableCpuMilli },
+  { name: 'allocatable_memory_mib', value: (r) => r.allocatableMemoryMiB },
+  { name: 'reason', value: (r) => r.reason },
+  { name: 'notes', value: (r) => r.notes.join('; ') },
+  { name: 'formula', value: (r) => r.formula },
+]
+
+const rowSchema = {
+  type: 'object',
+  properties: {
+    instanceType: { type: 'string' },
+    mode: { type: 'string' },
+    reason: { type: ['string', 'null'], description: 'Why the type cannot serve the workload (numbers are then null)' },
+    podsPerNode: { type: ['integer', 'null'], description: 'Workload pods per node (host-network and DaemonSet pods not counted)' },
+    limitedBy: { type: ['string', 'null'], enum: ['ips', 'cpu', 'memory', 'kubelet', null] },
+    limits: {
+      type: ['object', 'null'],
+      properties: {
+        ips: { type: ['integer', 'null'] },
+        cpu: { type: 'integer' },
+        memory: { type: 'integer' },
+        kubelet: { type: 'integer' },
+      },
+    },
+    allocatableCpuMilli: { type: ['integer', 'null'] },
+    allocatableMemoryMiB: { type: ['integer', 'null'] },
+    nodes: { type: ['integer', 'null'] },
+    vpcIps: { type: ['integer', 'null'], description: 'VPC IPv4 addresses of all nodes, warm pool included' },
+    usdPerHour: { type: ['number', 'null'] },
+    monthlyUsd: { type: ['number', 'null'], description: 'nodes × usdPerHour × 730' },
+    usdPerPodMonth: { type: ['number', 'null'], description: 'monthlyUsd ÷ totalPods' },
+    formula: { type: 'string' },
+    explanation: { type: 'string' },
+    notes: { type: 'array', items: { type: 'string' } },
+  },
+}
+
+const planSchema = {
+  type: 'object',
+  properties: {
+    input: { type: 'object', additionalProperties: true },
+    region: { type: 'string' },
+    totalRows: { type: 'integer' },
+    rows: { type: 'array', items: rowSchema },
+    catalog: { type: 'object', additionalProperties: true },
+    references: { type: 'array', items: { type: 'string' } },
+  },
+}
+
+export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
+  const answer = (q: CapacityQuery): CapacityPlanAnswer =>
+    capacityPlanAnswer(app.ctx.catalog.current(), q, { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
+
+  const render = (request: FastifyRequest, reply: FastifyReply, plan: CapacityPlanAnswer) => {
+    if (!wantsCsv(request)) return plan
+    const rows = plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods }))
+    return sendCsv(reply, 'capacity-plan.csv', toCsv(CSV_COLUMNS, rows))
+  }
+
+  const description =
+    'Per instance type: workload pods per node limited by VPC addresses, allocatable CPU, allocatable memory or the kubelet cap ' +
+    '(limitedBy says which), nodes, VPC IPv4 addresses with the warm pool, $/hour, $/month (730 h) and $/pod-month. ' +
+    'Sorted by monthly cost; types without a price in the region follow with null cost and a note.'
+
+  app.get(
+    '/v1/capacity-plans',
+    {
+      validatorCompiler: documentedOnly,
+      schema: {
+        tags: ['capacity'],
+        summary: 'Capacity plan for a workload (JSON, or CSV with format=csv / Accept: text/csv)',
+        description,
+        querystring: querySchema(CAPACITY_FIELDS, FORMAT_FIELD),
+        response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => render(request, reply, answer(parseQuery(CAPACITY_FIELDS, request))),
+  )
+
+  app.post(
+    '/v1/capacity-plans',
+    {
+      validatorCompiler: documentedOnly,
+      schema: {
+        tags: ['capacity'],
+        summary: 'Capacity plan for a workload (JSON body; CSV with ?format=csv)',
+        description,
+        body: bodySchema(CAPACITY_FIELDS),
+        querystring: { type: 'object', properties: FORMAT_FIELD },
+        response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => render(request, reply, answer(parseBody(CAPACITY_FIELDS, request))),
+  )
+}

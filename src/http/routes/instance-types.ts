@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify'
+import { catalogStamp, findInstanceType, instanceTypeView, listInstanceTypes, maxPodsAnswer, type InstanceTypeView } from '../../answers/answers.js'
+import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
+import { MODES } from '../../domain/types.js'
+import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { errorSchema } from '../errors.js'
+import { documentedOnly, parseQuery, querySchema } from '../input.js'
+import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
+
+const nameParam = {
+  type: 'object',
+  properties: { name: { type: 'string', description: 'EC2 instance type, e.g. m5.large' } },
+  required: ['name'],
+}
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+const snake = (s: string) => s.replace(/-/g, '_')
+
+const CSV_COLUMNS: CsvColumn<InstanceTypeView>[] = [
+  { name: 'name', value: (t) => t.name },
+  { name: 'family', value: (t) => t.family },
+  { name: 'vcpu', value: (t) => t.vcpu },
+  { name: 'memory_mib', value: (t) => t.memoryMiB },
+  { name: 'arch', value: (t) => t.arch },
+  { name: 'max_enis', value: (t) => t.maxEnis },
+  { name: 'ipv4_per_eni', value: (t) => t.ipv4PerEni },
+  { name: 'network_cards', value: (t) => t.networkCards },
+  { name: 'hypervisor', value: (t) => t.hypervisor },
+  { name: 'bare_metal', value: (t) => t.bareMetal },
+  { name: 'trunking', value: (t) => t.trunking },
+  { name: 'branch_enis', value: (t) => t.branchEnis },
+  { name: 'encryption_in_transit', value: (t) => t.encryptionInTransit },
+  { name: 'network_bandwidth_mbps', value: (t) => t.networkBandwidthMbps },
+  { name: 'region', value: (t) => t.price?.region ?? null },
+  { name: 'price_usd_per_hour', value: (t) => t.price?.usdPerHour ?? null },
+  ...MODES.map((m) => ({ name: `max_pods_${snake(m)}`, value: (t: InstanceTypeView) => t.maxPods[camel(m)] ?? null })),
+  ...MODES.map((m) => ({ name: `recommended_max_pods_${snake(m)}`, value: (t: InstanceTypeView) => t.recommendedMaxPods[camel(m)] ?? null })),
+]
+
+export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
+  const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
+
+  app.get(
+    '/v1/instance-types',
+    {
+      validatorCompiler: documentedOnly,
+      schema: {
+        tags: ['instance types'],
+        summary: 'Instance types with their network limits, price and max pods per mode (JSON, or CSV with format=csv)',
+        querystring: querySchema(INSTANCE_TYPES_FIELDS, FORMAT_FIELD),
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: instanceTypeSchema },
+              catalog: { type: 'object', additionalProperties: true },
+            },
+          },
+          400: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
+      const snap = app.ctx.catalog.current()
+      const items = listInstanceTypes(snap, q)
+      if (wantsCsv(request)) return sendCsv(reply, 'instance-types.csv', snap.memoize(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items)))
+      return { items, catalog: catalogStamp(snap, q.region, freshness()) }
+    },
+  )
+
+  app.get(
+    '/v1/instance-types/:name',
+    {
+      validatorCompiler: documentedOnly,
+      schema: {
+        tags: ['instance types'],
+        summary: 'One instance type; 404 naming it if unknown',
+        params: nameParam,
+        querystring: querySchema(INSTANCE_TYPE_FIELDS),
+        response: { 200: instanceTypeSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
+      const snap = app.ctx.catalog.current()
+      const it = findInstanceType(snap, (request.params as { name: string }).name)
+      return instanceTypeView(snap, it, q.region)
+    },
+  )
+
+  app.get(
+    '/v1/instance-types/:name/max-pods',
+    {
+      validatorCompiler: documentedOnly,
+      schema: {
+        tags: ['instance types'],
+        summary: 'Max pods per node for one mode, with the kubelet cap, DaemonSets, formula and sources',
+        description:
+          'maxPods is the address limit (for secondary-ip exactly as AWS publishes it); recommendedMaxPods applies the EKS ' +
+          'guidance cap (110 up to 30 vCPUs, 250 above) and maxPodsCap; podsForWorkloads subtracts the 2 host-network pods ' +
+          'and daemonSetsPerNode. A mode the type cannot run answers supported=false with the reason.',
+        params: nameParam,
+        querystring: querySchema(MAX_PODS_FIELDS),
+        response: { 200: maxPodsSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const q = parseQuery(MAX_PODS_FIELDS, request, [])
+      return maxPodsAnswer(app.ctx.catalog.current(), (request.params as { name: string }).name, q)
+    },
+  )
+}
