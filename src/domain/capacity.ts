@@ -1,0 +1,242 @@
+// Capacity plan: for each instance type, how many workload pods fit per node and what limits them,
+// how many nodes, VPC addresses and dollars a workload takes. Pure: prices come in as a lookup.
+import { HOST_NETWORK_PODS, maxPods, requireIntegerAtLeast, type MaxPodsResult } from './density.js'
+import { InputError, MODES, type InstanceType, type Mode } from './types.js'
+import { clusterVpcIps, nodeVpcIps, readSettings, spreadPods, type WarmPool } from './vpc-ips.js'
+
+export const HOURS_PER_MONTH = 730
+export const DEFAULT_POD_CPU_MILLI = 100
+export const DEFAULT_POD_MEMORY_MIB = 128
+
+/** Karpenter's default vmMemoryOverheadPercent: memory the hypervisor and firmware keep from the guest. */
+export const VM_MEMORY_OVERHEAD = 0.075
+/** Graviton (arm64) types keep 64 MiB more as CMA reserved memory (Karpenter subtracts it first). */
+export const ARM64_CMA_RESERVED_MIB = 64
+/** kubelet evictionHard memory.available default. */
+export const EVICTION_THRESHOLD_MIB = 100
+
+export interface CapacityInput extends WarmPool {
+  totalPods: number
+  mode: Mode
+  /** CPU request of one workload pod, millicores; default 100. */
+  podCpuMilli?: number
+  /** Memory request of one workload pod, MiB; default 128. */
+  podMemoryMiB?: number
+  daemonSetsPerNode?: number
+  maxPodsCap?: number | null
+}
+
+export type LimitedBy = 'ips' | 'cpu' | 'memory' | 'kubelet'
+
+export interface CapacityRow {
+  instanceType: string
+  mode: Mode
+  /** null when the type can serve the workload; otherwise why not (the numbers below are then null). */
+  reason: string | null
+  /** Workload pods per node (host-network and DaemonSet pods not counted). */
+  podsPerNode: number | null
+  limitedBy: LimitedBy | null
+  /** Each limit in workload pods per node; ips is null where the mode is not address-bound. */
+  limits: { ips: number | null; cpu: number; memory: number; kubelet: number } | null
+  allocatableCpuMilli: number | null
+  allocatableMemoryMiB: number | null
+  nodes: number | null
+  /** VPC IPv4 addresses of all the nodes, warm pool included, the pods spread evenly. */
+  vpcIps: number | null
+  /** Per node, as priced (not rounded). */
+  usdPerHour: number | null
+  /** nodes × usdPerHour × 730, rounded to cents. */
+  monthlyUsd: number | null
+  /** monthlyUsd ÷ totalPods, rounded to cents. */
+  usdPerPodMonth: number | null
+  formula: string
+  explanation: string
+  notes: string[]
+}
+
+export interface CapacityPlan {
+  input: Required<Omit<CapacityInput, keyof WarmPool | 'maxPodsCap'>> & { maxPodsCap: number | null; warmPool: WarmPool }
+  rows: CapacityRow[]
+}
+
+/**
+ * CPU kube-reserved: 6 % of the first core, 1 % of the second, 0.5 % of cores 3-4, 0.25 % of the rest,
+ * each range rounded down to whole millicores as Karpenter does (m5.large: 60 + 10 = 70m).
+ */
+export function kubeReservedCpuMilli(vcpu: number): number {
+  const milli = vcpu * 1000
+  const ranges: Array<[start: number, end: number, perTenThousand: number]> = [
+    [0, 1000, 600],
+    [1000, 2000, 100],
+    [2000, 4000, 50],
+    [4000, Infinity, 25],
+  ]
+  let reserved = 0
+  for (const [start, end, rate] of ranges) {
+    if (milli > start) reserved += Math.floor(((Math.min(milli, end) - start) * rate) / 10000)
+  }
+  return reserved
+}
+
+export function allocatableCpuMilli(vcpu: number): number {
+  return vcpu * 1000 - kubeReservedCpuMilli(vcpu)
+}
+
+/**
+ * Memory left to pods, as Karpenter computes it (AL2023 defaults): capacity (less 64 MiB CMA on arm64)
+ * − VM overhead (7.5 %, rounded up to whole MiB) − kube-reserved (11 MiB × kubeletMaxPods + 255 MiB)
+ * − eviction threshold (100 MiB). m5.large with 29 pods: 8192 − 615 − 574 − 100 = 6903 MiB.
+ */
+export function allocatableMemoryMiB(memoryMiB: number, arch: InstanceType['arch'], kubeletMaxPods: number): number {
+  const capacity = memoryMiB - (arch === 'arm64' ? ARM64_CMA_RESERVED_MIB : 0)
+  const vmOverhead = Math.ceil(capacity * VM_MEMORY_OVERHEAD)
+  return capacity - vmOverhead - (11 * kubeletMaxPods + 255) - EVICTION_THRESHOLD_MIB
+}
+
+/**
+ * The max-pods figure kube-reserved memory is computed from. For the address-bound modes it is the
+ * uncapped address limit: nodeadm and Karpenter set kubelet maxPods to it and reserve memory for it.
+ * Prefix delegation, IPv6 and overlays need --max-pods set by hand, to the recommended (capped) value.
+ */
+export function kubeReservedPods(result: MaxPodsResult): number {
+  const uncapped = result.mode === 'secondary-ip' || result.mode === 'custom-networking' || result.mode === 'security-groups-for-pods'
+  return (uncapped ? result.maxPods : result.recommendedMaxPods) ?? 0
+}
+
+const roundCents = (usd: number): number => Math.round((usd + Number.EPSILON) * 100) / 100
+const money = (usd: number): string => `$${usd.toFixed(2)}`
+
+// When two limits are equal the first in this order is named: the kubelet cap before the address limit
+// (raising addresses would not help), then addresses, then CPU, then memory.
+const TIE_ORDER: readonly LimitedBy[] = ['kubelet', 'ips', 'cpu', 'memory']
+
+function blocked(it: InstanceType, mode: Mode, reason: string, notes: string[] = []): CapacityRow {
+  return {
+    instanceType: it.name,
+    mode,
+    reason,
+    podsPerNode: null,
+    limitedBy: null,
+    limits: null,
+    allocatableCpuMilli: null,
+    allocatableMemoryMiB: null,
+    nodes: null,
+    vpcIps: null,
+    usdPerHour: null,
+    monthlyUsd: null,
+    usdPerPodMonth: null,
+    formula: '',
+    explanation: `${it.name} cannot serve this workload in ${mode}: ${reason}`,
+    notes,
+  }
+}
+
+export function capacityPlan(input: CapacityInput, instanceTypes: readonly InstanceType[], priceOf: (name: string) => number | null): CapacityPlan {
+  const totalPods = requireIntegerAtLeast('totalPods', input.totalPods, 1)
+  const podCpuMilli = input.podCpuMilli === undefined ? DEFAULT_POD_CPU_MILLI : requireIntegerAtLeast('podCpuMilli', input.podCpuMilli, 1)
+  const podMemoryMiB = input.podMemoryMiB === undefined ? DEFAULT_POD_MEMORY_MIB : requireIntegerAtLeast('podMemoryMiB', input.podMemoryMiB, 1)
+  const daemonSetsPerNode = input.daemonSetsPerNode === undefined ? 0 : requireIntegerAtLeast('daemonSetsPerNode', input.daemonSetsPerNode, 0)
+  const maxPodsCap = input.maxPodsCap === undefined || input.maxPodsCap === null ? null : requireIntegerAtLeast('maxPodsCap', input.maxPodsCap, 1)
+  if (!(MODES as readonly string[]).includes(input.mode)) throw new InputError('mode', `mode must be one of ${MODES.join(', ')}; got ${JSON.stringify(input.mode)}`)
+  if (instanceTypes.length === 0) throw new InputError('instanceTypes', 'instanceTypes must name at least one instance type')
+  const warmPool: WarmPool = {}
+  for (const key of ['warmEniTarget', 'warmIpTarget', 'minimumIpTarget', 'warmPrefixTarget'] as const) {
+    if (input[key] !== undefined) warmPool[key] = input[key]
+  }
+  readSettings(warmPool)
+  const mode = input.mode
+
+  const rows = instanceTypes.map((it): CapacityRow => {
+    const density = maxPods(it, mode, { daemonSetsPerNode, maxPodsCap })
+    if (!density.supported || density.maxPods === null || density.podsForWorkloads === null) return blocked(it, mode, density.reason ?? 'not supported')
+    if (it.vcpu === null || it.memoryMiB === null) {
+      return blocked(it, mode, `no vCPU or memory figures for ${it.name} in the catalog, so CPU and memory limits cannot be worked out`)
+    }
+    const cpuMilli = allocatableCpuMilli(it.vcpu)
+    const reservedFor = kubeReservedPods(density)
+    const memMiB = allocatableMemoryMiB(it.memoryMiB, it.arch, reservedFor)
+    const forWorkloads = (podSlots: number): number => Math.max(0, podSlots - HOST_NETWORK_PODS - daemonSetsPerNode)
+    let ips: number | null = null
+    if (mode === 'security-groups-for-pods') {
+      // The trunk ENI takes an ENI slot: (E − 1)(I − 1) ordinary addresses plus one branch ENI per SG pod.
+      ips = forWorkloads(Math.min(density.maxPods, (it.maxEnis - 1) * (it.ipv4PerEni - 1) + it.branchEnis + HOST_NETWORK_PODS))
+    } else if (mode !== 'ipv6' && mode !== 'overlay') {
+      ips = forWorkloads(density.maxPods)
+    }
+    const limits = {
+      ips,
+      cpu: Math.max(0, Math.floor(cpuMilli / podCpuMilli)),
+      memory: Math.max(0, Math.floor(memMiB / podMemoryMiB)),
+      // The kubelet limit is the cap itself (EKS guidance or maxPodsCap), not min(addresses, cap), so that an
+      // address limit below the cap reads 'ips'; where pods are not address-bound it is the kubelet's max pods.
+      kubelet: forWorkloads(ips === null || density.cap === null ? (density.recommendedMaxPods ?? 0) : density.cap.value),
+    }
+    let limitedBy: LimitedBy = 'kubelet'
+    let podsPerNode = limits.kubelet
+    for (const name of TIE_ORDER) {
+      const value = limits[name]
+      if (value !== null && value < podsPerNode) {
+        podsPerNode = value
+        limitedBy = name
+      }
+    }
+    const limitText = `min(${TIE_ORDER.map((n) => `${n} ${limits[n] ?? '—'}`).join(', ')}) = ${podsPerNode} (${limitedBy})`
+    if (podsPerNode === 0) {
+      return { ...blocked(it, mode, `no workload pod fits on a node: ${limitText}`), limits, limitedBy, podsPerNode: 0, allocatableCpuMilli: cpuMilli, allocatableMemoryMiB: memMiB }
+    }
+    const nodes = Math.ceil(totalPods / podsPerNode)
+    // Pods needing a VPC address per node: its share of the workload plus the non-host-network DaemonSet pods.
+    const addressPods = spreadPods(totalPods, nodes).map((p) => p + daemonSetsPerNode)
+    const poolCapacity = (it.maxEnis - 1) * (it.ipv4PerEni - 1)
+    // Under security groups for pods, the pods the ordinary pool cannot hold are taken to be SG pods.
+    const vpc =
+      mode === 'security-groups-for-pods'
+        ? addressPods.reduce((sum, p) => sum + nodeVpcIps(it, mode, p, { ...warmPool, sgPods: Math.max(0, p - poolCapacity) }).total, 0)
+        : clusterVpcIps(it, mode, addressPods, warmPool).total
+    const notes: string[] = []
+    if (mode === 'security-groups-for-pods' && addressPods.some((p) => p > poolCapacity)) {
+      notes.push(`beyond ${poolCapacity} pods per node the rest must be pods with their own security groups (branch ENIs), as the trunk ENI takes an ENI slot`)
+    }
+    const price = priceOf(it.name)
+    let costText = 'no price for this type in the region'
+    let usdPerHour: number | null = null
+    let monthlyUsd: number | null = null
+    let usdPerPodMonth: number | null = null
+    if (price === null) {
+      notes.push('no on-demand price in the catalog for this type and region: cost left empty')
+    } else {
+      usdPerHour = price
+      const monthly = nodes * price * HOURS_PER_MONTH
+      monthlyUsd = roundCents(monthly)
+      usdPerPodMonth = roundCents(monthly / totalPods)
+      costText = `${nodes} × $${price}/h × ${HOURS_PER_MONTH} h = ${money(monthly)}/month; ÷ ${totalPods} pods = ${money(monthly / totalPods)}/pod-month`
+    }
+    return {
+      instanceType: it.name,
+      mode,
+      reason: null,
+      podsPerNode,
+      limitedBy,
+      limits,
+      allocatableCpuMilli: cpuMilli,
+      allocatableMemoryMiB: memMiB,
+      nodes,
+      vpcIps: vpc,
+      usdPerHour,
+      monthlyUsd,
+      usdPerPodMonth,
+      formula: `pods/node = ${limitText}; nodes = ⌈${totalPods} ÷ ${podsPerNode}⌉ = ${nodes}; ${costText}`,
+      explanation:
+        `${it.name} in ${mode}: allocatable ${cpuMilli}m CPU and ${memMiB} MiB (kube-reserved for ${reservedFor} pods) fit ` +
+        `${limits.cpu} pods of ${podCpuMilli}m and ${limits.memory} of ${podMemoryMiB} MiB; ` +
+        (ips === null ? 'addresses do not bound pods in this mode; ' : `addresses allow ${ips} workload pods; `) +
+        `the kubelet cap allows ${limits.kubelet}. So ${podsPerNode} per node (${limitedBy}), ${nodes} nodes, ${vpc} VPC IPv4 addresses with the warm pool.`,
+      notes,
+    }
+  })
+
+  const monthly = (r: CapacityRow): number => (r.reason !== null ? 2 : r.monthlyUsd === null ? 1 : 0)
+  const exact = (r: CapacityRow): number => (r.nodes ?? 0) * (r.usdPerHour ?? 0)
+  rows.sort((a, b) => monthly(a) - monthly(b) || exact(a) - exact(b) || (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : 0))
+  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, warmPool }, rows }
+}

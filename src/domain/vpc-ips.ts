@@ -1,0 +1,228 @@
+// VPC IPv4 addresses a node takes from its subnets for a number of pods, warm pool included.
+// Pure. Rules: domain/aws-limits.md §6 (the VPC CNI's warm-pool settings) and DOMAIN.md.
+import { ADDRESSES_PER_PREFIX, isNitroOrBareMetal, requireIntegerAtLeast } from './density.js'
+import { InputError, type InstanceType, type Mode } from './types.js'
+
+/** The VPC CNI's warm-pool environment variables, in camelCase. */
+export interface WarmPool {
+  /** WARM_ENI_TARGET, default 1: whole free ENIs kept attached (ignored when an IP target is set). */
+  warmEniTarget?: number
+  /** WARM_IP_TARGET, default unset: free addresses kept. */
+  warmIpTarget?: number
+  /** MINIMUM_IP_TARGET, default unset: floor on addresses allocated. */
+  minimumIpTarget?: number
+  /** WARM_PREFIX_TARGET under prefix delegation: default 1, as the Helm chart and manifest ship it (the code's default is 0). */
+  warmPrefixTarget?: number
+}
+
+export interface VpcIpsOptions extends WarmPool {
+  /** Security groups for pods: how many of the pods get their own security groups (one branch ENI each). */
+  sgPods?: number
+}
+
+export interface NodeVpcIps {
+  /** ENIs attached to the node (the trunk ENI included; branch ENIs are not attached ENIs). */
+  enis: number
+  /** Secondary IPv4 addresses held (used or warm); 0 under prefix delegation. */
+  secondaryIps: number
+  /** /28 prefixes held under prefix delegation (16 addresses each). */
+  prefixes: number
+  /** All VPC IPv4 addresses the node takes: podSubnetIps + nodeSubnetIps. */
+  total: number
+  /** Addresses held for pods (secondary, prefix and branch-ENI addresses; under custom networking also the
+   *  primaries of the ENIs in the ENIConfig subnets). Outside custom networking these are in the node's subnet. */
+  podSubnetIps: number
+  /** The other addresses: ENI primaries in the node's subnet (under custom networking only the primary ENI's). */
+  nodeSubnetIps: number
+  formula: string
+  explanation: string
+}
+
+export interface Settings {
+  warmEni: number
+  warmIp: number | null
+  minimumIp: number | null
+  warmPrefix: number
+  sgPods: number
+}
+
+/** Checks the warm-pool settings (integers ≥ 0) and fills in the defaults; throws InputError naming the field. */
+export function readSettings(opts: VpcIpsOptions): Settings {
+  const optional = (field: keyof VpcIpsOptions): number | null => {
+    const value = opts[field]
+    return value === undefined ? null : requireIntegerAtLeast(field, value, 0)
+  }
+  return {
+    warmEni: optional('warmEniTarget') ?? 1,
+    warmIp: optional('warmIpTarget'),
+    minimumIp: optional('minimumIpTarget'),
+    warmPrefix: optional('warmPrefixTarget') ?? 1,
+    sgPods: optional('sgPods') ?? 0,
+  }
+}
+
+const ceilDiv = (a: number, b: number): number => Math.ceil(a / b)
+
+/**
+ * Secondary addresses and ENIs for a pool of `slotsPerEni` addresses per ENI over at most `maxEnis` ENIs.
+ * WARM_IP_TARGET / MINIMUM_IP_TARGET, when either is set, replace WARM_ENI_TARGET: the pool then holds
+ * max(MINIMUM, pods + WARM) addresses (a missing one counts as 0), in as few ENIs as hold them.
+ */
+function addressPool(pods: number, slotsPerEni: number, maxEnis: number, s: Settings, minEnis: number): { enis: number; ips: number; rule: string } {
+  if (s.warmIp !== null || s.minimumIp !== null) {
+    const wanted = Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0))
+    const ips = Math.min(wanted, maxEnis * slotsPerEni)
+    const enis = Math.max(minEnis, ceilDiv(ips, slotsPerEni))
+    return { enis, ips, rule: `max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) = ${wanted}${ips < wanted ? ` → ${ips} (all the ENIs hold)` : ''} addresses in ${enis} ENI(s) of ${slotsPerEni}` }
+  }
+  const enis = Math.max(minEnis, Math.min(maxEnis, ceilDiv(pods, slotsPerEni) + s.warmEni))
+  return { enis, ips: enis * slotsPerEni, rule: `min(${maxEnis}, ⌈${pods} ÷ ${slotsPerEni}⌉ + WARM_ENI_TARGET ${s.warmEni}) = ${enis} ENI(s) × ${slotsPerEni} = ${enis * slotsPerEni} addresses` }
+}
+
+function tooMany(it: InstanceType, mode: Mode, pods: number, capacity: number): never {
+  throw new InputError('pods', `pods must be at most ${capacity} for ${it.name} in ${mode} (its address capacity); got ${pods}`)
+}
+
+/**
+ * Addresses one node takes. `pods` = the pods on it that need a VPC address: workload pods and DaemonSet
+ * pods that are not host-network (aws-node and kube-proxy need none).
+ */
+export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: VpcIpsOptions = {}): NodeVpcIps {
+  requireIntegerAtLeast('pods', pods, 0)
+  const s = readSettings(opts)
+  const E = it.maxEnis
+  const slots = it.ipv4PerEni - 1
+  switch (mode) {
+    case 'secondary-ip': {
+      if (pods > E * slots) tooMany(it, mode, pods, E * slots)
+      const pool = addressPool(pods, slots, E, s, 1)
+      const total = pool.enis + pool.ips
+      return {
+        enis: pool.enis,
+        secondaryIps: pool.ips,
+        prefixes: 0,
+        total,
+        podSubnetIps: pool.ips,
+        nodeSubnetIps: pool.enis,
+        formula: `${pool.rule}; + ${pool.enis} primary = ${total}`,
+        explanation: `Every attached ENI holds its secondary addresses, used or warm, plus its own primary; all in the node's subnet.`,
+      }
+    }
+    case 'prefix-delegation': {
+      if (!isNitroOrBareMetal(it)) throw new InputError('mode', `mode prefix-delegation needs a Nitro or bare-metal instance type; ${it.name} is not one`)
+      const maxPrefixes = E * slots
+      if (pods > maxPrefixes * ADDRESSES_PER_PREFIX) tooMany(it, mode, pods, maxPrefixes * ADDRESSES_PER_PREFIX)
+      let wanted: number
+      let rule: string
+      if (s.warmIp !== null || s.minimumIp !== null) {
+        const ips = Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0))
+        wanted = ceilDiv(ips, ADDRESSES_PER_PREFIX)
+        rule = `⌈max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) ÷ 16⌉ = ${wanted} prefixes`
+      } else {
+        if (s.warmPrefix === 0) throw new InputError('warmPrefixTarget', 'warmPrefixTarget must be ≥ 1 under prefix delegation unless an IP target is set (the VPC CNI does not support 0); got 0')
+        wanted = ceilDiv(pods, ADDRESSES_PER_PREFIX) + s.warmPrefix
+        rule = `⌈${pods} ÷ 16⌉ + WARM_PREFIX_TARGET ${s.warmPrefix} = ${wanted} prefixes`
+      }
+      const prefixes = Math.min(wanted, maxPrefixes)
+      const enis = Math.max(1, ceilDiv(prefixes, slots))
+      const podIps = prefixes * ADDRESSES_PER_PREFIX
+      const total = podIps + enis
+      return {
+        enis,
+        secondaryIps: 0,
+        prefixes,
+        total,
+        podSubnetIps: podIps,
+        nodeSubnetIps: enis,
+        formula: `${rule}${prefixes < wanted ? ` → ${prefixes} (all slots)` : ''} × 16 = ${podIps}; in ${enis} ENI(s) of ${slots} prefixes; + ${enis} primary = ${total}`,
+        explanation: 'Each /28 prefix takes 16 addresses of the subnet, whole, even if one pod uses it; a further ENI is attached only when its prefixes no longer fit.',
+      }
+    }
+    case 'custom-networking': {
+      if (E < 2) throw new InputError('mode', `mode custom-networking needs at least 2 ENIs; ${it.name} has ${E}`)
+      if (pods > (E - 1) * slots) tooMany(it, mode, pods, (E - 1) * slots)
+      const pool = addressPool(pods, slots, E - 1, s, 0)
+      const podSubnetIps = pool.enis + pool.ips
+      const total = podSubnetIps + 1
+      return {
+        enis: pool.enis + 1,
+        secondaryIps: pool.ips,
+        prefixes: 0,
+        total,
+        podSubnetIps,
+        nodeSubnetIps: 1,
+        formula: `pod ENIs: ${pool.rule}; pod subnets ${pool.ips} + ${pool.enis} primary = ${podSubnetIps}; node subnet 1 (primary ENI) → ${total}`,
+        explanation:
+          "The primary ENI stays in the node's subnet with its one primary address and serves no pods; the other ENIs are created in the ENIConfig subnets, so their primaries and secondaries come from there.",
+      }
+    }
+    case 'security-groups-for-pods': {
+      if (!it.trunking) throw new InputError('mode', `mode security-groups-for-pods needs a trunking-compatible instance type; ${it.name} is not one`)
+      if (s.sgPods > pods) throw new InputError('sgPods', `sgPods must be at most pods (${pods}); got ${s.sgPods}`)
+      if (s.sgPods > it.branchEnis) throw new InputError('sgPods', `sgPods must be at most ${it.branchEnis} (branch ENIs of ${it.name}); got ${s.sgPods}`)
+      // The trunk ENI takes one of the E ENI slots, so the ordinary pool has at most E − 1 ENIs.
+      const poolEnis = Math.max(1, E - 1)
+      const others = pods - s.sgPods
+      if (others > poolEnis * slots) {
+        throw new InputError('sgPods', `sgPods must be at least ${others - poolEnis * slots + s.sgPods} for ${pods} pods on ${it.name}: with the trunk ENI taking an ENI slot, ${poolEnis * slots} pods without their own security groups get addresses; got ${s.sgPods}`)
+      }
+      const pool = addressPool(others, slots, poolEnis, s, 1)
+      const total = pool.enis + pool.ips + 1 + s.sgPods
+      return {
+        enis: pool.enis + 1,
+        secondaryIps: pool.ips,
+        prefixes: 0,
+        total,
+        podSubnetIps: pool.ips + s.sgPods,
+        nodeSubnetIps: pool.enis + 1,
+        formula: `${others} ordinary pods: ${pool.rule}; + ${pool.enis} primary + 1 trunk ENI primary + ${s.sgPods} branch ENI = ${total}`,
+        explanation: 'As secondary-ip for the pods without their own security groups (over at most E − 1 ENIs: the trunk ENI takes a slot), plus the trunk ENI\'s primary and one address per branch ENI (one per pod with its own security groups).',
+      }
+    }
+    case 'ipv6':
+    case 'overlay':
+      if (mode === 'ipv6' && !isNitroOrBareMetal(it)) throw new InputError('mode', `mode ipv6 needs a Nitro or bare-metal instance type; ${it.name} is not one`)
+      return {
+        enis: 1,
+        secondaryIps: 0,
+        prefixes: 0,
+        total: 1,
+        podSubnetIps: 0,
+        nodeSubnetIps: 1,
+        formula: '1 primary IPv4 address; pods 0',
+        explanation: mode === 'ipv6' ? 'Pods get IPv6 addresses from the node\'s /80 prefix; the node keeps one IPv4 address.' : 'Pods get addresses from the overlay\'s cluster CIDR, not the VPC; the node keeps its one primary address.',
+      }
+  }
+}
+
+export interface ClusterVpcIps {
+  nodes: number
+  total: number
+  podSubnetIps: number
+  nodeSubnetIps: number
+  perNode: NodeVpcIps[]
+}
+
+/** Addresses a group of nodes of one type takes; podsPerNode[i] = pods needing an address on node i. */
+export function clusterVpcIps(it: InstanceType, mode: Mode, podsPerNode: readonly number[], opts: VpcIpsOptions = {}): ClusterVpcIps {
+  // Nodes with the same pod count take the same addresses: compute each count once (an even spread has two).
+  const byCount = new Map<number, NodeVpcIps>()
+  const perNode = podsPerNode.map((pods) => {
+    const known = byCount.get(pods)
+    if (known) return known
+    const computed = nodeVpcIps(it, mode, pods, opts)
+    byCount.set(pods, computed)
+    return computed
+  })
+  const sum = (pick: (n: NodeVpcIps) => number): number => perNode.reduce((acc, n) => acc + pick(n), 0)
+  return { nodes: perNode.length, total: sum((n) => n.total), podSubnetIps: sum((n) => n.podSubnetIps), nodeSubnetIps: sum((n) => n.nodeSubnetIps), perNode }
+}
+
+/** totalPods spread as evenly as possible over `nodes` nodes: the first (totalPods mod nodes) get one more. */
+export function spreadPods(totalPods: number, nodes: number): number[] {
+  requireIntegerAtLeast('totalPods', totalPods, 0)
+  requireIntegerAtLeast('nodes', nodes, 1)
+  const base = Math.floor(totalPods / nodes)
+  const extra = totalPods % nodes
+  return Array.from({ length: nodes }, (_, i) => base + (i < extra ? 1 : 0))
+}

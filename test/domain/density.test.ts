@@ -1,0 +1,188 @@
+import t, { type Test } from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { eksCap, maxPods, maxPodsAllModes } from '../../src/domain/density.js'
+import { InputError, MODES, type InstanceType, type Mode } from '../../src/domain/types.js'
+
+const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as { instanceTypes: InstanceType[] }
+const byName = new Map(seed.instanceTypes.map((it) => [it.name, it]))
+const type = (name: string): InstanceType => {
+  const it = byName.get(name)
+  if (!it) throw new Error(`${name} missing from the seed`)
+  return it
+}
+
+// The fact tables live beside the repository (../shared/data). Outside CI their absence skips the checks;
+// in CI it is a failure, so the cross-check cannot silently stop running.
+const dataDir = fileURLToPath(new URL('../../../shared/data/', import.meta.url))
+function withSharedTable(name: string, file: string, fn: (t: Test, rows: string[][]) => void): void {
+  if (!existsSync(dataDir + file)) {
+    if (process.env.CI) t.test(name, async (t) => t.fail(`${file} not found in ../shared/data (beside the repo root); CI must have it`))
+    else t.test(name, { skip: `${file} not found in ../shared/data (beside the repo root): cross-check skipped` }, async () => {})
+    return
+  }
+  const rows = readFileSync(dataDir + file, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'))
+  t.test(name, async (t) => fn(t, rows))
+}
+type Tap = Test
+
+function throwsInputError(t: Tap, fn: () => unknown, field: string, message?: RegExp): void {
+  try {
+    fn()
+    t.fail(`expected an InputError for ${field}`)
+  } catch (err) {
+    t.ok(err instanceof InputError, `InputError for ${field}`)
+    t.equal((err as InputError).field, field)
+    t.match((err as Error).message, message ?? field)
+  }
+}
+
+withSharedTable('secondary-ip maxPods equals AWS eni-max-pods for every type', 'eni-max-pods.tsv', (t, rows) => {
+  t.equal(rows.length, 1391)
+  const wrong: string[] = []
+  for (const [name, published] of rows) {
+    const it = byName.get(name as string)
+    const got = it ? maxPods(it, 'secondary-ip').maxPods : 'missing'
+    if (got !== Number(published)) wrong.push(`${name}: ${got} ≠ ${published}`)
+  }
+  t.same(wrong, [], 'no type differs')
+})
+
+t.test('the seed alone: secondary-ip formula and cap hold for every type', async (t) => {
+  t.equal(seed.instanceTypes.length, 1391)
+  for (const it of seed.instanceTypes) {
+    const r = maxPods(it, 'secondary-ip')
+    if (r.maxPods !== it.maxEnis * (it.ipv4PerEni - 1) + 2 || r.recommendedMaxPods !== Math.min(r.maxPods, it.vcpu !== null && it.vcpu > 30 ? 250 : 110)) {
+      t.fail(`${it.name}: ${r.maxPods} / ${r.recommendedMaxPods}`)
+    }
+  }
+})
+
+// aws-limits.md §3: secondary / PD / CN uncapped, then recommended (capped) for each; null = unsupported.
+const worked: Array<{ name: string; sec: [number, number]; pd: [number, number] | null; cn: [number, number] | null; branch: number }> = [
+  { name: 't3.micro', sec: [4, 4], pd: [34, 34], cn: [3, 3], branch: 0 },
+  { name: 'm5.large', sec: [29, 29], pd: [434, 110], cn: [20, 20], branch: 9 },
+  { name: 'm5.xlarge', sec: [58, 58], pd: [898, 110], cn: [44, 44], branch: 18 },
+  { name: 'c5.18xlarge', sec: [737, 250], pd: [11762, 250], cn: [688, 250], branch: 107 },
+  { name: 'm6i.32xlarge', sec: [737, 250], pd: [11762, 250], cn: [688, 250], branch: 107 },
+  { name: 'm6i.metal', sec: [737, 250], pd: [11762, 250], cn: [688, 250], branch: 107 },
+  { name: 'm5.metal', sec: [737, 250], pd: [11762, 250], cn: [688, 250], branch: 120 },
+  { name: 'p5.48xlarge', sec: [100, 100], pd: [1570, 250], cn: [51, 51], branch: 120 },
+  { name: 'm4.large', sec: [20, 20], pd: null, cn: [11, 11], branch: 0 },
+]
+for (const w of worked) {
+  t.test(`worked example ${w.name}`, async (t) => {
+    const it = type(w.name)
+    const all = maxPodsAllModes(it)
+    t.same([all['secondary-ip'].maxPods, all['secondary-ip'].recommendedMaxPods], w.sec, 'secondary-ip')
+    if (w.pd) t.same([all['prefix-delegation'].maxPods, all['prefix-delegation'].recommendedMaxPods], w.pd, 'prefix-delegation')
+    else {
+      t.equal(all['prefix-delegation'].supported, false, 'prefix delegation unsupported')
+      t.match(all['prefix-delegation'].reason, /Nitro/)
+      t.equal(all['prefix-delegation'].maxPods, null)
+      t.equal(all.ipv6.supported, false, 'ipv6 unsupported')
+      t.match(all.ipv6.reason, /Nitro/)
+    }
+    if (w.cn) t.same([all['custom-networking'].maxPods, all['custom-networking'].recommendedMaxPods], w.cn, 'custom-networking')
+    t.equal(it.branchEnis, w.branch, 'branch ENIs')
+    t.equal(all['secondary-ip'].podsForWorkloads, (w.sec[1]) - 2, 'pods for workloads')
+    t.equal(all.overlay.maxPods, 110)
+    for (const mode of MODES) t.ok(all[mode].references.every((u) => u.startsWith('https://')), `${mode} references are URLs`)
+  })
+}
+
+t.test('m5.large details: formula text, 27 for workloads, DaemonSets and maxPodsCap', async (t) => {
+  const it = type('m5.large')
+  const r = maxPods(it, 'secondary-ip')
+  t.match(r.formula, /^3 × \(10 − 1\) \+ 2 = 29/)
+  t.equal(r.podsForWorkloads, 27)
+  t.equal(r.hostNetworkPods, 2)
+  t.same(r.cap, { value: 110, reason: r.cap?.reason })
+  t.equal(maxPods(it, 'secondary-ip', { daemonSetsPerNode: 3 }).podsForWorkloads, 24)
+  t.equal(maxPods(it, 'secondary-ip', { daemonSetsPerNode: 40 }).podsForWorkloads, 0, 'floored at 0')
+  const capped = maxPods(it, 'prefix-delegation', { maxPodsCap: 50, daemonSetsPerNode: 1 })
+  t.same([capped.maxPods, capped.recommendedMaxPods, capped.podsForWorkloads, capped.cap?.value], [434, 50, 47, 50])
+  t.match(capped.formula, /434.*min\(434, cap 50\) = 50/)
+  t.equal(maxPods(it, 'secondary-ip', { maxPodsCap: 200 }).recommendedMaxPods, 29, 'a cap above the limit changes nothing')
+  t.equal(maxPods(it, 'secondary-ip', { maxPodsCap: null }).recommendedMaxPods, 29)
+  t.equal(maxPods(type('c5.18xlarge'), 'secondary-ip', { maxPodsCap: 300 }).cap?.value, 250, 'the EKS cap stays when lower')
+})
+
+t.test('p5.48xlarge counts the default card only', async (t) => {
+  const it = type('p5.48xlarge')
+  t.equal(it.maxEnis, 2)
+  t.equal(it.maxEnisAllCards, 64)
+  t.match(maxPods(it, 'secondary-ip').formula, /^2 × \(50 − 1\) \+ 2 = 100/)
+})
+
+t.test('bare metal: prefix delegation and ipv6 supported (Nitro bare metal, CNI ≥ 1.11)', async (t) => {
+  for (const name of ['m6i.metal', 'm5.metal']) {
+    const it = type(name)
+    t.equal(it.hypervisor, null)
+    t.equal(it.bareMetal, true)
+    const pd = maxPods(it, 'prefix-delegation')
+    t.ok(pd.supported)
+    t.match(pd.explanation, /1\.11/)
+    t.equal(maxPods(it, 'ipv6').recommendedMaxPods, 250)
+  }
+})
+
+t.test('ipv6 is not address-bound: maxPods is the cap', async (t) => {
+  t.equal(maxPods(type('m5.large'), 'ipv6').maxPods, 110)
+  t.equal(maxPods(type('c5.18xlarge'), 'ipv6').maxPods, 250)
+  t.equal(maxPods(type('t3.micro'), 'ipv6').maxPods, 110)
+})
+
+t.test('security groups for pods', async (t) => {
+  const ok = maxPods(type('m5.large'), 'security-groups-for-pods')
+  t.same([ok.supported, ok.maxPods, ok.recommendedMaxPods], [true, 29, 29])
+  t.match(ok.formula, /≤ 9 branch ENIs/)
+  t.match(ok.explanation, /9 of them/)
+  for (const name of ['t3.micro', 't3.large', 'i4i.large']) {
+    const no = maxPods(type(name), 'security-groups-for-pods')
+    t.equal(no.supported, false, name)
+    t.match(no.reason, /trunking/)
+    t.same([no.maxPods, no.recommendedMaxPods, no.podsForWorkloads, no.cap], [null, null, null, null])
+  }
+  t.match(maxPods(type('t3.micro'), 'security-groups-for-pods').reason, /t-family/)
+})
+
+t.test('custom networking needs two ENIs', async (t) => {
+  const single = seed.instanceTypes.find((it) => it.maxEnis < 2)
+  t.ok(single, 'the seed has a single-ENI type')
+  const r = maxPods(single as InstanceType, 'custom-networking')
+  t.equal(r.supported, false)
+  t.match(r.reason, /second ENI/)
+})
+
+t.test('overlay: kubelet default 110, any hypervisor', async (t) => {
+  for (const name of ['m4.large', 'c5.18xlarge', 't3.micro']) {
+    const r = maxPods(type(name), 'overlay')
+    t.same([r.supported, r.maxPods, r.recommendedMaxPods, r.podsForWorkloads], [true, 110, 110, 108], name)
+  }
+  t.equal(maxPods(type('m5.large'), 'overlay', { maxPodsCap: 60 }).recommendedMaxPods, 60)
+})
+
+t.test('eksCap', async (t) => {
+  const cases: Array<[number | null, number]> = [[1, 110], [30, 110], [31, 250], [192, 250], [null, 110]]
+  for (const [vcpu, cap] of cases) t.equal(eksCap(vcpu).value, cap, `vcpu ${vcpu}`)
+  t.match(eksCap(null).reason, /unknown/)
+  const noVcpu = seed.instanceTypes.find((it) => it.vcpu === null) as InstanceType
+  t.equal(maxPods(noVcpu, 'secondary-ip').cap?.value, 110)
+})
+
+t.test('bad options throw InputError naming the field', async (t) => {
+  const it = type('m5.large')
+  const bad: Array<[string, object]> = [
+    ['daemonSetsPerNode', { daemonSetsPerNode: -1 }],
+    ['daemonSetsPerNode', { daemonSetsPerNode: 1.5 }],
+    ['daemonSetsPerNode', { daemonSetsPerNode: '2' }],
+    ['maxPodsCap', { maxPodsCap: 0 }],
+    ['maxPodsCap', { maxPodsCap: 2.5 }],
+    ['maxPodsCap', { maxPodsCap: Number.NaN }],
+  ]
+  for (const [field, opts] of bad) {
+    throwsInputError(t, () => maxPods(it, 'secondary-ip', opts), field)
+  }
+  throwsInputError(t, () => maxPods(it, 'flannel' as Mode), 'mode', /secondary-ip/)
+})

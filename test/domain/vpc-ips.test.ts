@@ -1,0 +1,130 @@
+import t, { type Test } from 'tap'
+import { readFileSync } from 'node:fs'
+import { clusterVpcIps, nodeVpcIps, spreadPods, type VpcIpsOptions } from '../../src/domain/vpc-ips.js'
+import { cidrsOverlap, parseSubnetCidr, subnetBudget } from '../../src/domain/cidr.js'
+import { InputError, type InstanceType, type Mode } from '../../src/domain/types.js'
+
+const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as { instanceTypes: InstanceType[] }
+const byName = new Map(seed.instanceTypes.map((it) => [it.name, it]))
+const type = (name: string): InstanceType => byName.get(name) ?? (() => { throw new Error(`${name} missing from the seed`) })()
+
+function throwsInputError(t: Test, fn: () => unknown, field: string): void {
+  try {
+    fn()
+    t.fail(`expected an InputError for ${field}`)
+  } catch (err) {
+    t.ok(err instanceof InputError, `InputError for ${field}`)
+    t.equal((err as InputError).field, field)
+    t.match((err as Error).message, field)
+  }
+}
+
+// [type, mode, pods, options, enis, secondaryIps, prefixes, total, podSubnetIps, nodeSubnetIps]
+type Case = [string, Mode, number, VpcIpsOptions, number, number, number, number, number, number]
+const cases: Case[] = [
+  // The VPC CNI docs' WARM_ENI_TARGET=1 examples.
+  ['t3.small', 'secondary-ip', 0, {}, 1, 3, 0, 4, 3, 1],
+  ['t3.small', 'secondary-ip', 5, {}, 3, 9, 0, 12, 9, 3],
+  ['p3dn.24xlarge', 'secondary-ip', 3, {}, 2, 98, 0, 100, 98, 2],
+  ['p3dn.24xlarge', 'secondary-ip', 95, {}, 3, 147, 0, 150, 147, 3],
+  // DOMAIN.md: idle m5.large 10 addresses, full (27 pods) 30.
+  ['m5.large', 'secondary-ip', 0, {}, 1, 9, 0, 10, 9, 1],
+  ['m5.large', 'secondary-ip', 27, {}, 3, 27, 0, 30, 27, 3],
+  ['m5.large', 'secondary-ip', 9, {}, 2, 18, 0, 20, 18, 2],
+  ['m5.large', 'secondary-ip', 0, { warmEniTarget: 0 }, 1, 9, 0, 10, 9, 1],
+  ['c5.18xlarge', 'secondary-ip', 0, {}, 1, 49, 0, 50, 49, 1],
+  // WARM_IP_TARGET / MINIMUM_IP_TARGET replace the warm ENI (README: 30 + 2 → 32 addresses).
+  ['c5.18xlarge', 'secondary-ip', 30, { minimumIpTarget: 30, warmIpTarget: 2 }, 1, 32, 0, 33, 32, 1],
+  ['m5.large', 'secondary-ip', 10, { warmIpTarget: 5 }, 2, 15, 0, 17, 15, 2],
+  ['m5.large', 'secondary-ip', 25, { warmIpTarget: 5 }, 3, 27, 0, 30, 27, 3],
+  ['m5.large', 'secondary-ip', 0, { minimumIpTarget: 0 }, 1, 0, 0, 1, 0, 1],
+  // Prefix delegation: ⌈pods ÷ 16⌉ + WARM_PREFIX_TARGET (1) prefixes of 16.
+  ['m5.large', 'prefix-delegation', 0, {}, 1, 0, 1, 17, 16, 1],
+  ['m5.large', 'prefix-delegation', 20, {}, 1, 0, 3, 49, 48, 1],
+  ['m5.large', 'prefix-delegation', 108, {}, 1, 0, 8, 129, 128, 1],
+  ['m5.large', 'prefix-delegation', 140, {}, 2, 0, 10, 162, 160, 2],
+  ['m5.large', 'prefix-delegation', 20, { warmIpTarget: 1, minimumIpTarget: 40 }, 1, 0, 3, 49, 48, 1],
+  ['m5.large', 'prefix-delegation', 20, { warmPrefixTarget: 3 }, 1, 0, 5, 81, 80, 1],
+  // Custom networking: pod ENIs in the ENIConfig subnets; the primary ENI's one address in the node subnet.
+  ['m5.large', 'custom-networking', 0, {}, 2, 9, 0, 11, 10, 1],
+  ['m5.large', 'custom-networking', 18, {}, 3, 18, 0, 21, 20, 1],
+  ['m5.large', 'custom-networking', 0, { warmEniTarget: 0 }, 1, 0, 0, 1, 0, 1],
+  // IPv6 and overlays: the node's primary IPv4 address only.
+  ['m5.large', 'ipv6', 100, {}, 1, 0, 0, 1, 0, 1],
+  ['m4.large', 'overlay', 100, {}, 1, 0, 0, 1, 0, 1],
+  // Security groups for pods: pool over E − 1 ENIs, trunk primary, one address per branch ENI.
+  ['m5.large', 'security-groups-for-pods', 0, {}, 2, 9, 0, 11, 9, 2],
+  ['m5.large', 'security-groups-for-pods', 10, { sgPods: 4 }, 3, 18, 0, 25, 22, 3],
+  ['m5.large', 'security-groups-for-pods', 27, { sgPods: 9 }, 3, 18, 0, 30, 27, 3],
+]
+for (const [name, mode, pods, opts, enis, secondaryIps, prefixes, total, podSubnetIps, nodeSubnetIps] of cases) {
+  t.test(`${name} ${mode} ${pods} pods ${JSON.stringify(opts)}`, async (t) => {
+    const r = nodeVpcIps(type(name), mode, pods, opts)
+    t.same({ enis: r.enis, secondaryIps: r.secondaryIps, prefixes: r.prefixes, total: r.total, podSubnetIps: r.podSubnetIps, nodeSubnetIps: r.nodeSubnetIps }, { enis, secondaryIps, prefixes, total, podSubnetIps, nodeSubnetIps })
+    t.equal(r.podSubnetIps + r.nodeSubnetIps, r.total)
+    t.match(r.formula, String(total))
+  })
+}
+
+t.test('cluster totals and the even spread', async (t) => {
+  t.same(spreadPods(270, 10), Array(10).fill(27))
+  t.same(spreadPods(10, 3), [4, 3, 3])
+  const c = clusterVpcIps(type('m5.large'), 'secondary-ip', spreadPods(270, 10))
+  t.same([c.nodes, c.total, c.podSubnetIps, c.nodeSubnetIps], [10, 300, 270, 30])
+  const mixed = clusterVpcIps(type('m5.large'), 'secondary-ip', [0, 27, 9])
+  t.equal(mixed.total, 10 + 30 + 20)
+  t.equal(mixed.perNode.length, 3)
+})
+
+t.test('bad input names the field', async (t) => {
+  const m5 = type('m5.large')
+  throwsInputError(t, () => nodeVpcIps(m5, 'secondary-ip', 28), 'pods')
+  throwsInputError(t, () => nodeVpcIps(m5, 'secondary-ip', -1), 'pods')
+  throwsInputError(t, () => nodeVpcIps(m5, 'custom-networking', 19), 'pods')
+  throwsInputError(t, () => nodeVpcIps(m5, 'prefix-delegation', 435), 'pods')
+  throwsInputError(t, () => nodeVpcIps(m5, 'secondary-ip', 1, { warmEniTarget: -1 }), 'warmEniTarget')
+  throwsInputError(t, () => nodeVpcIps(m5, 'secondary-ip', 1, { minimumIpTarget: 1.5 }), 'minimumIpTarget')
+  throwsInputError(t, () => nodeVpcIps(m5, 'prefix-delegation', 1, { warmPrefixTarget: 0 }), 'warmPrefixTarget')
+  throwsInputError(t, () => nodeVpcIps(m5, 'security-groups-for-pods', 27), 'sgPods')
+  throwsInputError(t, () => nodeVpcIps(m5, 'security-groups-for-pods', 5, { sgPods: 6 }), 'sgPods')
+  throwsInputError(t, () => nodeVpcIps(m5, 'security-groups-for-pods', 20, { sgPods: 10 }), 'sgPods')
+  throwsInputError(t, () => nodeVpcIps(type('m4.large'), 'prefix-delegation', 1), 'mode')
+  throwsInputError(t, () => nodeVpcIps(type('m4.large'), 'ipv6', 1), 'mode')
+  throwsInputError(t, () => nodeVpcIps(type('t3.micro'), 'security-groups-for-pods', 1), 'mode')
+  const single = seed.instanceTypes.find((it) => it.maxEnis < 2) as InstanceType
+  throwsInputError(t, () => nodeVpcIps(single, 'custom-networking', 0), 'mode')
+  throwsInputError(t, () => spreadPods(10, 0), 'nodes')
+})
+
+t.test('CIDR parsing: good blocks', async (t) => {
+  const good: Array<[string, number, number]> = [
+    ['10.0.0.0/16', 65536, 65531],
+    ['10.0.0.0/19', 8192, 8187],
+    ['100.64.0.0/24', 256, 251],
+    ['192.168.1.240/28', 16, 11],
+    [' 172.16.32.0/20 ', 4096, 4091],
+  ]
+  for (const [cidr, size, usable] of good) {
+    const s = parseSubnetCidr(cidr)
+    t.same([s.size, s.usable], [size, usable], cidr)
+  }
+  t.equal(parseSubnetCidr('255.255.255.240/28').network, 4294967280)
+})
+
+t.test('CIDR parsing: bad blocks are InputErrors on podSubnets', async (t) => {
+  const bad = ['10.0.0.0/15', '10.0.0.0/29', '10.0.0.0/32', '10.0.0.1/24', '10.0.0.0', '10.0.0/24', '256.0.0.0/16', '010.0.0.0/16', '10.0.0.0/x', 'fd00::/64', '', '10.0.0.0/016']
+  for (const cidr of bad) throwsInputError(t, () => parseSubnetCidr(cidr), 'podSubnets')
+  throwsInputError(t, () => parseSubnetCidr(42), 'podSubnets')
+  t.match((() => { try { parseSubnetCidr('10.0.0.1/24') } catch (e) { return (e as Error).message } return '' })(), /host bits.*10\.0\.0\.0\/24/)
+})
+
+t.test('subnet budgets: sums and overlaps', async (t) => {
+  t.equal(subnetBudget(['10.0.0.0/19', '10.0.32.0/19', '100.64.0.0/28']).usable, 8187 * 2 + 11)
+  t.ok(cidrsOverlap(parseSubnetCidr('10.0.0.0/16'), parseSubnetCidr('10.0.128.0/20')))
+  t.notOk(cidrsOverlap(parseSubnetCidr('10.0.0.0/20'), parseSubnetCidr('10.0.16.0/20')))
+  throwsInputError(t, () => subnetBudget(['10.0.0.0/16', '10.0.128.0/20']), 'podSubnets')
+  throwsInputError(t, () => subnetBudget(['10.0.0.0/24', '10.0.0.0/24']), 'podSubnets')
+  throwsInputError(t, () => subnetBudget([]), 'podSubnets')
+  throwsInputError(t, () => subnetBudget('10.0.0.0/16'), 'podSubnets')
+  throwsInputError(t, () => subnetBudget(['10.0.0.0/33'], 'subnets'), 'subnets')
+})
