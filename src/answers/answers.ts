@@ -33,6 +33,32 @@ export function catalogStamp(snap: CatalogSnapshot, region: string, f: Freshness
   return { version: snap.version, region, pricesAsOf: r.oldestAsOf, priceAgeDays: age, stale: age > f.priceMaxAgeDays }
 }
 
+/** GET /v1/catalog and GraphQL `catalog`: version, counts, and each region's price freshness. */
+export function catalogSummary(snap: CatalogSnapshot, f: Freshness) {
+  const regions = snap.regions.map((r) => {
+    const stamp = catalogStamp(snap, r.region, f)
+    return {
+      region: r.region,
+      prices: r.prices,
+      pricesAsOf: r.oldestAsOf,
+      newestAsOf: r.newestAsOf,
+      priceAgeDays: stamp.priceAgeDays ?? 0,
+      stale: stamp.stale,
+      sources: r.sources,
+    }
+  })
+  return {
+    version: snap.version,
+    createdAt: snap.createdAt,
+    source: snap.source,
+    instanceTypes: snap.typeList.length,
+    prices: snap.regions.reduce((n, r) => n + r.prices, 0),
+    priceMaxAgeDays: f.priceMaxAgeDays,
+    stale: regions.some((r) => r.stale),
+    regions,
+  }
+}
+
 const camel = (mode: Mode): string => mode.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 
 export interface InstanceTypeView extends InstanceType {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { catalogStamp } from '../../answers/answers.js'
+import { catalogSummary } from '../../answers/answers.js'
 
 export async function catalogRoutes(app: FastifyInstance): Promise<void> {
   app.get(
@@ -39,31 +39,6 @@ export async function catalogRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async () => {
-      const snap = app.ctx.catalog.current()
-      const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
-      const regions = snap.regions.map((r) => {
-        const stamp = catalogStamp(snap, r.region, f)
-        return {
-          region: r.region,
-          prices: r.prices,
-          pricesAsOf: r.oldestAsOf,
-          newestAsOf: r.newestAsOf,
-          priceAgeDays: stamp.priceAgeDays ?? 0,
-          stale: stamp.stale,
-          sources: r.sources,
-        }
-      })
-      return {
-        version: snap.version,
-        createdAt: snap.createdAt,
-        source: snap.source,
-        instanceTypes: snap.typeList.length,
-        prices: snap.regions.reduce((n, r) => n + r.prices, 0),
-        priceMaxAgeDays: f.priceMaxAgeDays,
-        stale: regions.some((r) => r.stale),
-        regions,
-      }
-    },
+    async () => catalogSummary(app.ctx.catalog.current(), { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }),
   )
 }

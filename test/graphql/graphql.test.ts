@@ -1,0 +1,157 @@
+import t from 'tap'
+import { buildClientSchema, buildSchema, getIntrospectionQuery, printSchema } from 'graphql'
+import { SCHEMA_SDL } from '../../src/graphql/plugin.js'
+import { buildTestApp } from '../helper.js'
+
+t.test('GraphQL', async (t) => {
+  const app = await buildTestApp(t)
+  const gql = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables }, headers })
+    return { status: res.statusCode, body: res.json() }
+  }
+
+  t.test('the served schema is schema.graphql, nothing else', async (t) => {
+    const { body } = await gql(getIntrospectionQuery({ descriptions: true, schemaDescription: true }))
+    t.notOk(body.errors, 'introspection is allowed')
+    const served = printSchema(buildClientSchema(body.data))
+    t.equal(served, printSchema(buildSchema(SCHEMA_SDL)))
+  })
+
+  t.test('every type and field is documented or self-explanatory', async (t) => {
+    const schema = buildSchema(SCHEMA_SDL)
+    for (const name of ['Query', 'Mutation', 'InstanceType', 'MaxPods', 'Recommendation', 'CniOption', 'CapacityPlan', 'Mode', 'Level']) {
+      t.ok(schema.getType(name)?.description, `${name} has a description`)
+    }
+    for (const [name, field] of Object.entries(schema.getQueryType()!.getFields())) t.ok(field.description, `Query.${name} described`)
+  })
+
+  t.test('maxPods: same numbers as REST', async (t) => {
+    for (const [type, mode, rest] of [
+      ['m5.large', 'PREFIX_DELEGATION', 'prefix-delegation'],
+      ['c5.18xlarge', 'SECONDARY_IP', 'secondary-ip'],
+      ['t3.micro', 'SECURITY_GROUPS_FOR_PODS', 'security-groups-for-pods'],
+    ] as const) {
+      const { body } = await gql(`query($t: String!, $m: Mode) { maxPods(instanceType: $t, mode: $m, daemonSetsPerNode: 1) {
+        instanceType mode supported reason maxPods recommendedMaxPods podsForWorkloads hostNetworkPods formula explanation references } }`, { t: type, m: mode })
+      const restAnswer = (await app.inject(`/v1/instance-types/${type}/max-pods?mode=${rest}&daemonSetsPerNode=1`)).json()
+      const { cap: _cap, ...comparable } = restAnswer
+      t.same(body.data.maxPods, { ...comparable, mode }, `${type} ${mode}`)
+    }
+  })
+
+  t.test('recommend: same ranking and scores as REST', async (t) => {
+    const { body } = await gql(`{ recommend(requirements: { multicast: REQUIRED, encryption: PREFERRED, instanceTypes: ["m5.large"], podsPerNode: 50, performance: HIGH }) {
+      satisfiable summary recommendation { id score }
+      options { id score verdict blockers { criterion reason } criteria { criterion weight score reason } density { instanceType mode maxPodsPerNode } }
+      requirements { performance multicast instanceTypes podsPerNode }
+      catalog { version stale } } }`)
+    t.notOk(body.errors)
+    const rest = (await app.inject({ method: 'POST', url: '/v1/recommendations', payload: { multicast: 'required', encryption: 'preferred', instanceTypes: ['m5.large'], podsPerNode: 50, performance: 'high' } })).json()
+    const g = body.data.recommend
+    t.equal(g.recommendation.id, rest.recommendation.id)
+    t.equal(g.summary, rest.summary)
+    t.same(g.options.map((o: { id: string; score: number }) => [o.id, o.score]), rest.options.map((o: { id: string; score: number }) => [o.id, o.score]))
+    t.same(g.options.map((o: { verdict: string }) => o.verdict.toLowerCase()), rest.options.map((o: { verdict: string }) => o.verdict))
+    t.same(g.options[0].criteria, rest.options[0].criteria)
+    t.match(g.requirements, { performance: 'HIGH', multicast: 'REQUIRED', podsPerNode: 50 })
+  })
+
+  t.test('capacityPlan: same rows as REST', async (t) => {
+    const { body } = await gql(`{ capacityPlan(input: { totalPods: 270, podCpu: 0.05, instanceTypes: ["m5.large", "m6i.large", "c5.large"] }) {
+      region totalPods mode totalRows rows { instanceType mode podsPerNode limitedBy nodes vpcIps usdPerHour monthlyUsd usdPerPodMonth } } }`)
+    t.notOk(body.errors)
+    const rest = (await app.inject('/v1/capacity-plans?totalPods=270&podCpu=0.05&instanceTypes=m5.large,m6i.large,c5.large')).json()
+    const pick = (r: Record<string, unknown>) => [r.instanceType, r.podsPerNode, String(r.limitedBy).toUpperCase(), r.nodes, r.vpcIps, r.usdPerHour, r.monthlyUsd, r.usdPerPodMonth]
+    t.same(body.data.capacityPlan.rows.map(pick), rest.rows.map(pick))
+    t.match(body.data.capacityPlan, { region: 'us-east-1', totalPods: 270, mode: 'SECONDARY_IP', totalRows: 3 })
+    const m5 = body.data.capacityPlan.rows.find((r: { instanceType: string }) => r.instanceType === 'm5.large')
+    t.match(m5, { podsPerNode: 27, nodes: 10, monthlyUsd: 700.8, usdPerPodMonth: 2.6 })
+  })
+
+  t.test('a family with price and max pods in three modes: no database round trip, one loader batch per field', async (t) => {
+    const db = app.ctx.db
+    const original = { query: db.query, tx: db.tx }
+    let roundTrips = 0
+    db.query = ((...args: Parameters<typeof db.query>) => {
+      roundTrips++
+      return original.query.apply(db, args)
+    }) as typeof db.query
+    db.tx = (...args) => {
+      roundTrips++
+      return original.tx.apply(db, args as Parameters<typeof db.tx>) as never
+    }
+    t.teardown(() => Object.assign(db, original))
+    const { body } = await gql(`{ instanceTypes(family: "m5") { name price { usdPerHour }
+      a: maxPods(mode: SECONDARY_IP) { maxPods } b: maxPods(mode: PREFIX_DELEGATION) { maxPods recommendedMaxPods } c: maxPods(mode: CUSTOM_NETWORKING) { maxPods }
+      eu: price(region: "eu-west-1") { usdPerHour } } }`)
+    t.notOk(body.errors)
+    t.equal(roundTrips, 0, 'answers come from the catalog in memory')
+    const large = body.data.instanceTypes.find((i: { name: string }) => i.name === 'm5.large')
+    t.same(large, { name: 'm5.large', price: { usdPerHour: 0.096 }, a: { maxPods: 29 }, b: { maxPods: 434, recommendedMaxPods: 110 }, c: { maxPods: 20 }, eu: { usdPerHour: 0.107 } })
+  })
+
+  t.test('errors carry a code and name the argument; never a stack trace', async (t) => {
+    const notFound = await gql('{ instanceType(name: "m5.larg") { name } }')
+    t.equal(notFound.body.errors[0].extensions.code, 'NOT_FOUND')
+    t.match(notFound.body.errors[0].message, /unknown instance type "m5.larg"/)
+
+    const bad = await gql('{ maxPods(instanceType: "m5.large", daemonSetsPerNode: -1) { maxPods } }')
+    t.equal(bad.body.errors[0].extensions.code, 'BAD_USER_INPUT')
+    t.equal(bad.body.errors[0].extensions.field, 'daemonSetsPerNode')
+
+    const req = await gql('{ recommend(requirements: { podsPerNode: 0 }) { summary } }')
+    t.equal(req.body.errors[0].extensions.code, 'BAD_USER_INPUT')
+    t.match(req.body.errors[0].message, /requirements\.podsPerNode must be a whole number/)
+
+    const plan = await gql('{ capacityPlan(input: { totalPods: 10, podCpu: -1 }) { totalRows } }')
+    t.equal(plan.body.errors[0].extensions.field, 'input.podCpu')
+
+    const wrongType = await gql('query($n: Int) { recommend(requirements: { podsPerNode: $n }) { summary } }', { n: 'many' })
+    t.equal(wrongType.status, 400)
+    t.equal(wrongType.body.errors[0].extensions.code, 'BAD_USER_INPUT')
+
+    const enumWrong = await gql('{ maxPods(instanceType: "m5.large", mode: TURBO) { maxPods } }')
+    t.equal(enumWrong.status, 400)
+    t.ok(enumWrong.body.errors[0].extensions.code)
+
+    const syntax = await gql('{ maxPods(')
+    t.equal(syntax.body.errors[0].extensions.code, 'GRAPHQL_PARSE_FAILED')
+    for (const r of [notFound, bad, req, plan, wrongType, enumWrong, syntax]) t.notMatch(JSON.stringify(r.body), /at .*\.(ts|js):\d+/, 'no stack trace')
+  })
+
+  t.test('depth and cost limits', async (t) => {
+    const deep = await gql('{ recommend(requirements: {}) { options { density { instanceType } criteria { criterion } } recommendation { id } } }')
+    t.notOk(deep.body.errors, 'a normal query passes')
+    const intro = await gql(getIntrospectionQuery())
+    t.notOk(intro.body.errors, "GraphiQL's introspection query is within the limits")
+    let nested = 'name'
+    for (let i = 0; i < 20; i++) nested = `ofType { ${nested} }`
+    const tooDeep = await gql(`{ __type(name: "Query") { fields { type { ${nested} } } } }`)
+    t.equal(tooDeep.status, 400)
+    t.equal(tooDeep.body.errors[0].extensions.code, 'QUERY_TOO_DEEP')
+    t.match(tooDeep.body.errors[0].message, /query depth 24 exceeds the limit of 16/)
+    const wide = Array.from({ length: 30 }, (_, i) => `l${i}: instanceTypes { name price { usdPerHour } m: maxPods { maxPods formula explanation references } }`).join(' ')
+    const costly = await gql(`{ ${wide} }`)
+    t.equal(costly.status, 400)
+    t.equal(costly.body.errors[0].extensions.code, 'QUERY_TOO_COSTLY')
+    t.match(costly.body.errors[0].message, /query cost \d+ exceeds the limit of 20000/)
+  })
+
+  t.test('catalog', async (t) => {
+    const { body } = await gql('{ catalog { version source instanceTypes prices stale regions { region prices pricesAsOf stale } } }')
+    const rest = (await app.inject('/v1/catalog')).json()
+    t.match(body.data.catalog, { version: rest.version, instanceTypes: rest.instanceTypes, prices: rest.prices, stale: rest.stale })
+  })
+
+  t.test('GraphiQL works on a closed network: the page and its scripts are served here', async (t) => {
+    const page = await app.inject('/graphiql')
+    t.equal(page.statusCode, 200)
+    t.match(page.body, /\/graphiql\/assets\/graphiql\.js/)
+    t.notMatch(page.body, /unpkg|cdn|https?:\/\//)
+    for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css', 'init.js']) {
+      const res = await app.inject(`/graphiql/assets/${asset}`)
+      t.equal(res.statusCode, 200, asset)
+    }
+    t.equal((await app.inject('/graphiql/assets/../../package.json')).statusCode, 404)
+  })
+})
