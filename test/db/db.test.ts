@@ -58,7 +58,7 @@ t.test('the embedded data directory belongs to one process', async (t) => {
   const child = spawnSync(
     process.execPath,
     ['--input-type=module', '-e', `import('${new URL('../../src/db/pglite.ts', import.meta.url).href}').then(m => m.openPglite(${JSON.stringify(dataDir)})).then(() => { console.log('opened'); process.exit(0) }, e => { console.log(e.name + ': ' + e.message); process.exit(3) })`],
-    { encoding: 'utf8', execArgv: process.execArgv, env: { ...process.env, NODE_OPTIONS: process.execArgv.join(' ') } },
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: process.execArgv.join(' ') } },
   )
   t.equal(child.status, 3, child.stderr)
   t.match(child.stdout, /DataDirInUseError: The embedded database in .* is in use by process \d+/)
