@@ -1,0 +1,182 @@
+// POST /slack/commands: the `/cni` slash command. Slack signs the raw form body, so this plugin has its own
+// scoped content-type parser (form only; anything else is a 415) that keeps the body as received, and the
+// signature is checked before the text is read. Everything is answered from the catalog in memory, inline
+// (Slack gives up after 3 s); input problems are private 200 answers saying what is accepted, never a 500.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { capacityPlanAnswer, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
+import { recommendationAnswer } from '../../answers/recommendation.js'
+import { InputError, NotFoundError } from '../../domain/types.js'
+import {
+  capacityPlanLink,
+  capacityPlanMessage,
+  failureMessage,
+  helpMessage,
+  maxPodsLink,
+  maxPodsMessage,
+  recommendationLink,
+  recommendationMessage,
+  usageMessage,
+  type SlackMessage,
+} from '../../slack/blocks.js'
+import { parseCommand, usageFromError, type CommandName } from '../../slack/commands.js'
+import { verifySlackSignature } from '../../slack/signature.js'
+import { documentedOnly } from '../input.js'
+import { errorBody, errorSchema } from '../errors.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received (Slack signs these bytes); set by the Slack door's form parser only. */
+    rawBody?: string
+  }
+}
+
+export const SLACK_BODY_LIMIT = 64 * 1024
+
+const FORM = 'application/x-www-form-urlencoded'
+
+const formBodySchema = {
+  type: 'object',
+  description: `Slack's slash-command form post (${FORM}), signed with the app's signing secret`,
+  properties: {
+    command: { type: 'string', description: 'The command, e.g. /cni' },
+    text: {
+      type: 'string',
+      description:
+        'Everything after the command: `recommend key=value ...`, `maxpods <type> [mode] [ds=N] [cap=N]`, ' +
+        '`plan total=N [cpu=] [mem=] [mode=] [instance=a,b | family=] [region=]`, `help`; add `public` to answer in the channel',
+    },
+    user_id: { type: 'string' },
+    user_name: { type: 'string', description: 'Deprecated by Slack' },
+    team_id: { type: 'string' },
+    team_domain: { type: 'string' },
+    enterprise_id: { type: 'string' },
+    enterprise_name: { type: 'string' },
+    channel_id: { type: 'string' },
+    channel_name: { type: 'string' },
+    api_app_id: { type: 'string' },
+    is_enterprise_install: { type: 'string' },
+    response_url: { type: 'string', description: 'Not used: answers are given inline' },
+    trigger_id: { type: 'string' },
+    token: { type: 'string', description: 'Deprecated verification token; ignored (the signature is checked instead)' },
+  },
+  additionalProperties: true,
+} as const
+
+const textObject = { type: 'object', additionalProperties: true }
+
+const slackMessageSchema = {
+  type: 'object',
+  description: 'Block Kit message; `text` is the notification fallback',
+  properties: {
+    response_type: { type: 'string', enum: ['ephemeral', 'in_channel'] },
+    text: { type: 'string' },
+    blocks: { type: 'array', items: { ...textObject, description: 'A Block Kit block (header, section, context)' } },
+  },
+  required: ['response_type', 'text', 'blocks'],
+} as const
+
+const headerString = (request: FastifyRequest, name: string): string | undefined => {
+  const v = request.headers[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+export async function slackRoutes(app: FastifyInstance): Promise<void> {
+  const secret = app.ctx.config.slackSigningSecret
+  if (secret === null) {
+    app.log.warn('SLACK_SIGNING_SECRET is not set: POST /slack/commands refuses every request (503) until it is')
+  }
+
+  // This plugin is encapsulated: the parsers below apply to its routes only.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: SLACK_BODY_LIMIT }, (request, body, done) => {
+    const raw = body as string
+    request.rawBody = raw
+    done(null, Object.fromEntries(new URLSearchParams(raw)))
+  })
+
+  const freshness = (): Freshness => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
+
+  const answer = (text: string | undefined): SlackMessage => {
+    const cmd = parseCommand(text)
+    const publicUrl = app.ctx.config.publicUrl
+    let command: CommandName = 'help'
+    try {
+      switch (cmd.kind) {
+        case 'usage':
+          return usageMessage(cmd)
+        case 'help':
+          return helpMessage(cmd.topic, cmd.visibility)
+        case 'recommend': {
+          command = 'recommend'
+          const a = recommendationAnswer(app.ctx.catalog.current(), cmd.requirements, freshness())
+          return recommendationMessage(a, recommendationLink(publicUrl, cmd.requirements), cmd.visibility)
+        }
+        case 'maxpods': {
+          command = 'maxpods'
+          const snap = app.ctx.catalog.current()
+          const r = maxPodsAnswer(snap, cmd.instanceType, cmd.query, 'instanceType')
+          return maxPodsMessage(r, snap.version, maxPodsLink(publicUrl, cmd.instanceType, cmd.query), cmd.visibility)
+        }
+        case 'plan': {
+          command = 'plan'
+          const p = capacityPlanAnswer(app.ctx.catalog.current(), cmd.query, freshness())
+          return capacityPlanMessage(p, capacityPlanLink(publicUrl, cmd.query), cmd.visibility)
+        }
+      }
+    } catch (err) {
+      if (err instanceof InputError || err instanceof NotFoundError) return usageMessage(usageFromError(command, err))
+      throw err
+    }
+  }
+
+  app.post(
+    '/slack/commands',
+    {
+      validatorCompiler: documentedOnly,
+      onRequest: async (request, reply) => {
+        if (secret === null) {
+          request.log.warn('Slack command refused: SLACK_SIGNING_SECRET is not set')
+          return reply.code(503).send(errorBody(503, 'The Slack door is not configured: SLACK_SIGNING_SECRET is not set'))
+        }
+      },
+      schema: {
+        tags: ['slack'],
+        summary: 'Slack slash command /cni (signed requests only); answers with Block Kit JSON',
+        description:
+          'Verifies X-Slack-Signature (v0 HMAC-SHA256 of v0:<timestamp>:<raw body> with SLACK_SIGNING_SECRET) and ' +
+          'X-Slack-Request-Timestamp (within 5 minutes); anything else is a 401 and no answer. Only ' +
+          `${FORM} bodies up to 64 KiB. Input problems are answered with a private (ephemeral) 200 message saying what is accepted.`,
+        headers: {
+          type: 'object',
+          properties: {
+            'x-slack-signature': { type: 'string', description: 'v0=<64 hex digits>' },
+            'x-slack-request-timestamp': { type: 'string', description: 'Unix seconds' },
+          },
+        },
+        consumes: [FORM],
+        body: formBodySchema,
+        response: { 200: slackMessageSchema, 401: errorSchema, 413: errorSchema, 415: errorSchema, 503: errorSchema },
+      },
+    },
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const check = verifySlackSignature({
+        secret: secret!,
+        timestamp: headerString(request, 'x-slack-request-timestamp'),
+        signature: headerString(request, 'x-slack-signature'),
+        rawBody: request.rawBody ?? '',
+        now: app.ctx.clock(),
+      })
+      if (!check.ok) {
+        request.log.info({ reason: check.reason }, 'Slack request rejected')
+        return reply.code(401).send(errorBody(401, `Slack request not verified: ${check.reason}`))
+      }
+      const form = (request.body ?? {}) as Record<string, string>
+      try {
+        return answer(form.text)
+      } catch (err) {
+        request.log.error({ err }, 'Slack command failed')
+        return failureMessage(request.id)
+      }
+    },
+  )
+}

@@ -1,0 +1,224 @@
+// Block Kit renderers: answer objects in, Slack message JSON out. Pure. Every message carries a
+// top-level `text` (the notification fallback) and keeps within Slack's limits: header 150 characters,
+// section text 3000, at most 10 fields of 2000 characters, context elements 10.
+// Text from the answers is escaped for mrkdwn (&, <, >), links are <url|label>.
+import type { CapacityPlanAnswer, CatalogStamp, CapacityQuery, MaxPodsQuery } from '../answers/answers.js'
+import { CAPACITY_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
+import type { MaxPodsResult } from '../domain/density.js'
+import type { FieldTable } from '../domain/fields.js'
+import { REQUIREMENT_FIELDS } from '../domain/requirements.js'
+import type { Requirements } from '../domain/types.js'
+import type { RecommendationAnswer } from '../answers/recommendation.js'
+import type { CapacityRow } from '../domain/capacity.js'
+import { USAGE, type CommandName, type UsageError, type Visibility } from './commands.js'
+
+export const LIMITS = { header: 150, sectionText: 3000, fields: 10, fieldText: 2000, contextElements: 10, fallback: 3000 } as const
+
+export interface TextObject {
+  type: 'mrkdwn' | 'plain_text'
+  text: string
+  emoji?: boolean
+}
+export type Block =
+  | { type: 'header'; text: TextObject }
+  | { type: 'section'; text?: TextObject; fields?: TextObject[] }
+  | { type: 'context'; elements: TextObject[] }
+  | { type: 'divider' }
+
+export interface SlackMessage {
+  response_type: Visibility
+  text: string
+  blocks: Block[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Cuts at `max` characters (counting the ellipsis). */
+export function clip(s: string, max: number): string {
+  const chars = [...s]
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`
+}
+
+/** mrkdwn control characters; Slack decodes exactly these three. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** The first sentence: up to a `.`, `!` or `?` followed by a space and a capital or digit (so `m5.large` does not end one). */
+export function firstSentence(s: string): string {
+  const m = /^(.+?[.!?])\s+(?=[A-Z0-9("'])/s.exec(s.trim())
+  return (m ? m[1]! : s).trim()
+}
+
+const mrkdwn = (text: string, max: number = LIMITS.sectionText): TextObject => ({ type: 'mrkdwn', text: clip(text, max) })
+const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: clip(text, LIMITS.header), emoji: true } })
+const section = (text: string): Block => ({ type: 'section', text: mrkdwn(text) })
+const fieldsSection = (title: string | null, fields: string[]): Block => ({
+  type: 'section',
+  ...(title !== null ? { text: mrkdwn(title) } : {}),
+  fields: fields.slice(0, LIMITS.fields).map((f) => mrkdwn(f, LIMITS.fieldText)),
+})
+const context = (parts: string[]): Block => ({ type: 'context', elements: parts.slice(0, LIMITS.contextElements).map((p) => mrkdwn(p)) })
+const link = (url: string, label: string) => `<${escapeMrkdwn(url)}|${escapeMrkdwn(label)}>`
+
+function message(visibility: Visibility, text: string, blocks: Block[]): SlackMessage {
+  return { response_type: visibility, text: clip(text, LIMITS.fallback), blocks }
+}
+
+const money = (n: number | null): string =>
+  n === null ? 'no price' : `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+
+function stampLine(c: CatalogStamp): string {
+  return `Catalog v${c.version} · ${c.pricesAsOf ? `${c.region} prices as of ${c.pricesAsOf.slice(0, 10)}` : `no prices for ${c.region}`}${c.stale ? ' (stale)' : ''}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links to the same answer over REST
+// ---------------------------------------------------------------------------------------------
+
+/** The query string of parsed values: only those that differ from the table's default; lists comma-separated. */
+export function queryOf(table: FieldTable, parsed: Record<string, unknown>): URLSearchParams {
+  const q = new URLSearchParams()
+  for (const [name, spec] of Object.entries(table)) {
+    const v = parsed[name]
+    if (v === null || v === undefined) continue
+    const text = Array.isArray(v) ? v.join(',') : String(v)
+    const def = 'default' in spec && spec.default !== undefined ? (Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)) : undefined
+    if (text !== def) q.set(name, text)
+  }
+  return q
+}
+
+const withQuery = (url: string, q: URLSearchParams): string => {
+  const s = q.toString()
+  return s ? `${url}?${s}` : url
+}
+
+export function recommendationLink(publicUrl: string, req: Requirements): string {
+  return withQuery(`${publicUrl}/v1/recommendations`, queryOf(REQUIREMENT_FIELDS, req as unknown as Record<string, unknown>))
+}
+
+export function maxPodsLink(publicUrl: string, instanceType: string, q: MaxPodsQuery): string {
+  const params = queryOf(MAX_PODS_FIELDS, q)
+  params.set('mode', q.mode)
+  return withQuery(`${publicUrl}/v1/instance-types/${encodeURIComponent(instanceType)}/max-pods`, params)
+}
+
+export function capacityPlanLink(publicUrl: string, q: CapacityQuery): string {
+  return withQuery(`${publicUrl}/v1/capacity-plans`, queryOf(CAPACITY_FIELDS, q))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+// ---------------------------------------------------------------------------------------------
+
+export const RUNNER_UPS = 3
+
+export function recommendationMessage(a: RecommendationAnswer, detailsUrl: string, visibility: Visibility): SlackMessage {
+  const top = a.recommendation
+  const blocks: Block[] = []
+  let fallback: string
+  if (top !== null) {
+    const why = firstSentence(top.explanation) || firstSentence(a.summary)
+    blocks.push(header(`${top.name} (score ${top.score})`))
+    blocks.push(section(escapeMrkdwn(why)))
+    fallback = `Recommended: ${top.name} (${top.id}), score ${top.score}. ${why}`
+  } else {
+    blocks.push(header('No CNI option meets every required need'))
+    blocks.push(section(escapeMrkdwn(a.summary)))
+    // The summary starts by saying so and names the conflicting needs.
+    fallback = a.summary
+  }
+  const runnerUps = a.options.filter((o) => o.verdict !== 'blocked' && o.id !== top?.id).slice(0, RUNNER_UPS)
+  if (runnerUps.length > 0) {
+    blocks.push(fieldsSection('*Runner-ups*', runnerUps.map((o) => `*${escapeMrkdwn(o.name)}*\nscore ${o.score}`)))
+  }
+  const blocked = a.options.filter((o) => o.verdict === 'blocked')
+  if (blocked.length > 0) {
+    const shown = blocked.length > LIMITS.fields ? blocked.slice(0, LIMITS.fields - 1) : blocked
+    const fields = shown.map((o) => `*${escapeMrkdwn(o.name)}*\n${escapeMrkdwn(o.blockers[0]?.reason ?? 'blocked')}`)
+    if (shown.length < blocked.length) fields.push(`…and ${blocked.length - shown.length} more blocked options (see the details)`)
+    blocks.push(fieldsSection(`*Blocked* (${blocked.length} of ${a.options.length})`, fields))
+  }
+  blocks.push(context([stampLine(a.catalog), link(detailsUrl, 'Details in the API')]))
+  return message(visibility, fallback, blocks)
+}
+
+export function maxPodsMessage(r: MaxPodsResult, catalogVersion: number, detailsUrl: string, visibility: Visibility): SlackMessage {
+  const ctx = context([`Catalog v${catalogVersion}`, link(detailsUrl, 'Details in the API')])
+  if (!r.supported) {
+    const why = r.reason ?? `${r.mode} cannot run on ${r.instanceType}`
+    return message(visibility, `${r.instanceType} cannot run ${r.mode}: ${why}`, [
+      header(`${r.instanceType}: ${r.mode} not supported`),
+      section(escapeMrkdwn(why)),
+      ctx,
+    ])
+  }
+  const fields = [
+    `*maxPods* (address limit)\n${r.maxPods}`,
+    `*recommendedMaxPods* (kubelet --max-pods)\n${r.recommendedMaxPods}`,
+    `*podsForWorkloads*\n${r.podsForWorkloads}`,
+    `*formula*\n\`${escapeMrkdwn(r.formula.replace(/`/g, "'"))}\``,
+  ]
+  return message(
+    visibility,
+    `${r.instanceType} (${r.mode}): maxPods ${r.maxPods}, recommendedMaxPods ${r.recommendedMaxPods}, podsForWorkloads ${r.podsForWorkloads}`,
+    [header(`${r.instanceType}: ${r.recommendedMaxPods} pods per node (${r.mode})`), section(escapeMrkdwn(firstSentence(r.explanation))), fieldsSection(null, fields), ctx],
+  )
+}
+
+export const PLAN_ROWS = 5
+
+function planRowText(r: CapacityRow): string {
+  if (r.reason !== null) return `*${escapeMrkdwn(r.instanceType)}*\n${escapeMrkdwn(r.reason)}`
+  return (
+    `*${escapeMrkdwn(r.instanceType)}*: ${money(r.monthlyUsd)}/month\n` +
+    `${r.nodes} nodes × ${r.podsPerNode} pods (limited by ${r.limitedBy}) · ${r.vpcIps} VPC IPs · ${money(r.usdPerPodMonth)}/pod-month`
+  )
+}
+
+export function capacityPlanMessage(p: CapacityPlanAnswer, detailsUrl: string, visibility: Visibility): SlackMessage {
+  const rows = p.rows.slice(0, PLAN_ROWS)
+  const best = rows[0]
+  const lead =
+    best && best.reason === null
+      ? `Cheapest: ${best.nodes} × ${best.instanceType} (${best.mode}) at ${money(best.monthlyUsd)}/month, ${money(best.usdPerPodMonth)} per pod-month.`
+      : 'No instance type can serve this workload as asked.'
+  const spec = `${p.input.totalPods} pods of ${p.input.podCpuMilli}m CPU and ${p.input.podMemoryMiB} MiB, ${p.input.mode}, ${p.region}`
+  const blocks: Block[] = [header(`Capacity plan: ${p.input.totalPods} pods`), section(`${escapeMrkdwn(lead)}\n_${escapeMrkdwn(spec)}_`)]
+  if (rows.length > 0) blocks.push(fieldsSection(null, rows.map(planRowText)))
+  blocks.push(context([stampLine(p.catalog), `${rows.length} of ${p.totalRows} instance types shown`, link(detailsUrl, 'All rows in the API')]))
+  return message(visibility, `Capacity plan for ${spec}. ${lead}`, blocks)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help and usage errors (always private)
+// ---------------------------------------------------------------------------------------------
+
+const usageLines = (c: CommandName): string => [`\`${USAGE[c].line}\``, ...USAGE[c].details.map((d) => `• ${escapeMrkdwn(d)}`)].join('\n')
+
+export function helpMessage(topic: CommandName | null, visibility: Visibility = 'ephemeral'): SlackMessage {
+  const topics: CommandName[] = topic === null ? ['recommend', 'maxpods', 'plan', 'help'] : [topic]
+  return message(visibility, 'cni-advisor: /cni recommend, /cni maxpods, /cni plan, /cni help', [
+    header('cni-advisor: EKS networking answers'),
+    ...topics.map((t) => section(usageLines(t))),
+  ])
+}
+
+export function usageMessage(e: UsageError): SlackMessage {
+  const problem = `${escapeMrkdwn(e.message)}${e.typedAs ? ` (you wrote ${escapeMrkdwn(e.typedAs)}, short for ${escapeMrkdwn(e.field ?? '')})` : ''}`
+  const topics: CommandName[] = e.command !== null ? [e.command] : ['recommend', 'maxpods', 'plan', 'help']
+  return message('ephemeral', `Sorry, I could not answer that: ${e.message}`, [
+    section(`:warning: ${problem}`),
+    ...topics.map((t) => section(usageLines(t))),
+  ])
+}
+
+/** For the unexpected: an answer Slack can show, never a 500. */
+export function failureMessage(requestId: string): SlackMessage {
+  return message('ephemeral', 'Sorry, the advisor failed to answer.', [
+    section(`Sorry, the advisor failed to answer. If it keeps happening, quote request id \`${escapeMrkdwn(requestId)}\`.`),
+  ])
+}
