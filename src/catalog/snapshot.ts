@@ -23,7 +23,8 @@ export class CatalogSnapshot {
   readonly typeList: readonly InstanceType[]
   readonly regions: readonly RegionPrices[]
   private readonly prices: ReadonlyMap<string, ReadonlyMap<string, Price>>
-  private readonly memo = new Map<string, unknown>()
+  private readonly memo = new Lru<unknown>(20_000, () => 1)
+  private readonly texts = new Lru<string>(64 * 1024 * 1024, (s) => s.length * 2)
 
   constructor(version: CatalogVersion, types: InstanceType[], prices: Price[]) {
     this.version = version.version
@@ -71,13 +72,60 @@ export class CatalogSnapshot {
 
   /**
    * Work that depends only on this catalog version (and the key) is done once and kept for the
-   * snapshot's life: a new version starts with an empty memo, so nothing stale survives a refresh.
+   * snapshot's life: a new version starts empty, so nothing stale survives a refresh. Bounded (LRU).
    */
   memoize<T>(key: string, compute: () => T): T {
-    if (this.memo.has(key)) return this.memo.get(key) as T
+    const hit = this.memo.get(key)
+    if (hit !== undefined) return hit as T
     const value = compute()
-    if (this.memo.size > 5000) this.memo.clear()
     this.memo.set(key, value)
     return value
+  }
+
+  /**
+   * The same for finished response bodies (JSON, CSV): a repeated question on the same catalog
+   * version costs a lookup, not a computation and a serialisation. Bounded by bytes (64 MiB, LRU).
+   */
+  text(key: string, render: () => string): string {
+    const hit = this.texts.get(key)
+    if (hit !== undefined) return hit
+    const value = render()
+    this.texts.set(key, value)
+    return value
+  }
+}
+
+/** A small LRU: Map keeps insertion order, so the first key is the least recently used. */
+class Lru<V> {
+  private readonly map = new Map<string, V>()
+  private used = 0
+  constructor(
+    private readonly budget: number,
+    private readonly sizeOf: (v: V) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const v = this.map.get(key)
+    if (v === undefined) return undefined
+    this.map.delete(key)
+    this.map.set(key, v)
+    return v
+  }
+
+  set(key: string, value: V): void {
+    const size = this.sizeOf(value)
+    if (size > this.budget) return
+    const old = this.map.get(key)
+    if (old !== undefined) {
+      this.used -= this.sizeOf(old)
+      this.map.delete(key)
+    }
+    this.map.set(key, value)
+    this.used += size
+    for (const [k, v] of this.map) {
+      if (this.used <= this.budget) break
+      this.map.delete(k)
+      this.used -= this.sizeOf(v)
+    }
   }
 }

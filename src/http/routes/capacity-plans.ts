@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { capacityPlanAnswer, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
+import { capacityPlanAnswer, catalogStamp, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
+import { sendCachedJson } from '../cached.js'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
 import type { CapacityRow } from '../../domain/capacity.js'
 import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
@@ -68,13 +69,21 @@ const planSchema = {
 }
 
 export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
-  const answer = (q: CapacityQuery): CapacityPlanAnswer =>
-    capacityPlanAnswer(app.ctx.catalog.current(), q, { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
-
-  const render = (request: FastifyRequest, reply: FastifyReply, plan: CapacityPlanAnswer) => {
-    if (!wantsCsv(request)) return plan
-    const rows = plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods }))
-    return sendCsv(reply, 'capacity-plan.csv', toCsv(CSV_COLUMNS, rows))
+  // A spreadsheet re-fetches the same URL: the rendered body is kept per catalog version and question.
+  const render = (request: FastifyRequest, reply: FastifyReply, q: CapacityQuery) => {
+    const snap = app.ctx.catalog.current()
+    const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
+    const key = `plan:${JSON.stringify(q)}:${JSON.stringify(catalogStamp(snap, q.region, f))}`
+    const answer = (): CapacityPlanAnswer => capacityPlanAnswer(snap, q, f)
+    if (!wantsCsv(request)) return sendCachedJson(reply, snap, key, answer)
+    return sendCsv(
+      reply,
+      'capacity-plan.csv',
+      snap.text(`csv:${key}`, () => {
+        const plan = answer()
+        return toCsv(CSV_COLUMNS, plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods })))
+      }),
+    )
   }
 
   const description =
@@ -94,7 +103,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request, reply) => render(request, reply, answer(parseQuery(CAPACITY_FIELDS, request))),
+    async (request, reply) => render(request, reply, parseQuery(CAPACITY_FIELDS, request)),
   )
 
   app.post(
@@ -110,6 +119,6 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request, reply) => render(request, reply, answer(parseBody(CAPACITY_FIELDS, request))),
+    async (request, reply) => render(request, reply, parseBody(CAPACITY_FIELDS, request)),
   )
 }

@@ -3,6 +3,7 @@ import { catalogStamp, findInstanceType, instanceTypeView, listInstanceTypes, ma
 import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
 import { MODES } from '../../domain/types.js'
 import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { sendCachedJson } from '../cached.js'
 import { errorSchema } from '../errors.js'
 import { documentedOnly, parseQuery, querySchema } from '../input.js'
 import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
@@ -63,9 +64,10 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
       const snap = app.ctx.catalog.current()
-      const items = listInstanceTypes(snap, q)
-      if (wantsCsv(request)) return sendCsv(reply, 'instance-types.csv', snap.memoize(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items)))
-      return { items, catalog: catalogStamp(snap, q.region, freshness()) }
+      const items = () => listInstanceTypes(snap, q)
+      if (wantsCsv(request)) return sendCsv(reply, 'instance-types.csv', snap.text(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
+      const catalog = catalogStamp(snap, q.region, freshness())
+      return sendCachedJson(reply, snap, `types:${q.region}:${q.family ?? '*'}:${JSON.stringify(catalog)}`, () => ({ items: items(), catalog }))
     },
   )
 
@@ -81,11 +83,11 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: instanceTypeSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
       const snap = app.ctx.catalog.current()
-      const it = findInstanceType(snap, (request.params as { name: string }).name)
-      return instanceTypeView(snap, it, q.region)
+      const name = (request.params as { name: string }).name
+      return sendCachedJson(reply, snap, `type:${q.region}:${name}`, () => instanceTypeView(snap, findInstanceType(snap, name), q.region))
     },
   )
 
@@ -105,9 +107,11 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: maxPodsSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = parseQuery(MAX_PODS_FIELDS, request, [])
-      return maxPodsAnswer(app.ctx.catalog.current(), (request.params as { name: string }).name, q)
+      const snap = app.ctx.catalog.current()
+      const name = (request.params as { name: string }).name
+      return sendCachedJson(reply, snap, `maxpods:${name}:${q.mode}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(snap, name, q))
     },
   )
 }

@@ -5,6 +5,8 @@ import { parseRequirements, REQUIREMENT_FIELDS } from '../../domain/requirements
 import type { ScoredOption } from '../../domain/scoring.js'
 import { InputError, type Requirements } from '../../domain/types.js'
 import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { catalogStamp } from '../../answers/answers.js'
+import { sendCachedJson } from '../cached.js'
 import { errorSchema } from '../errors.js'
 import { bodySchema, documentedOnly, querySchema } from '../input.js'
 
@@ -72,12 +74,15 @@ const answerSchema = {
 }
 
 export async function recommendationRoutes(app: FastifyInstance): Promise<void> {
-  const answer = (req: Requirements): RecommendationAnswer =>
-    recommendationAnswer(app.ctx.catalog.current(), req, { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
-
-  const render = (request: FastifyRequest, reply: FastifyReply, a: RecommendationAnswer) => {
-    if (!wantsCsv(request)) return a
-    return sendCsv(reply, 'recommendation.csv', toCsv(CSV_COLUMNS, a.options.map((o, i) => ({ ...o, rank: i + 1 }))))
+  // The answer depends on the requirements, the catalog version and the price freshness (a day count):
+  // all three are in the cache key.
+  const render = (request: FastifyRequest, reply: FastifyReply, req: Requirements) => {
+    const snap = app.ctx.catalog.current()
+    const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
+    const key = `recommend:${JSON.stringify(req)}:${JSON.stringify(catalogStamp(snap, req.region, f))}`
+    const answer = (): RecommendationAnswer => recommendationAnswer(snap, req, f)
+    if (!wantsCsv(request)) return sendCachedJson(reply, snap, key, answer)
+    return sendCsv(reply, 'recommendation.csv', snap.text(`csv:${key}`, () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 })))))
   }
 
   const description =
@@ -101,7 +106,7 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
       if (request.body === undefined || request.body === null) {
         throw new InputError('body', 'a JSON object of requirements is required (Content-Type: application/json); {} takes every default')
       }
-      return render(request, reply, answer(parseRequirements(request.body, { textual: false })))
+      return render(request, reply, parseRequirements(request.body, { textual: false }))
     },
   )
 
@@ -117,6 +122,6 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
         response: { 200: answerSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request, reply) => render(request, reply, answer(parseRequirements(request.query, { textual: true, passThrough: ['format'] }))),
+    async (request, reply) => render(request, reply, parseRequirements(request.query, { textual: true, passThrough: ['format'] })),
   )
 }
