@@ -1,0 +1,231 @@
+// npm run bench: the service on the embedded default and a bare fastify baseline, measured in the same
+// run with the same duration and connections; reports requests/s, p50/p99 and the ratio to the baseline,
+// the CPU time of a whole-catalog capacity plan, start-up time and resident memory, into bench/results.md.
+import autocannon from 'autocannon'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { capacityPlanAnswer } from '../src/answers/answers.js'
+import { CAPACITY_FIELDS } from '../src/answers/inputs.js'
+import { readSeed } from '../src/catalog/seed.js'
+import { CatalogSnapshot } from '../src/catalog/snapshot.js'
+import { parseFields } from '../src/domain/fields.js'
+import { ROOT, SEED_FILE } from '../src/paths.js'
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 5)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const SERVICE_PORT = 3917
+const BASELINE_PORT = 3918
+const SLACK_SECRET = 'bench-signing-secret-not-a-real-one'
+
+interface Scenario {
+  name: string
+  method: 'GET' | 'POST'
+  path: string
+  headers?: Record<string, string>
+  body?: string
+  /** Target ratio to the baseline, from the issue; null = reported only. */
+  target: number | null
+}
+
+const slackBody = new URLSearchParams({
+  command: '/cni',
+  text: 'recommend multicast=required instance=m5.large pods=50',
+  team_id: 'T0001',
+  user_id: 'U0001',
+  response_url: 'https://hooks.slack.com/commands/T0001/1/abc',
+}).toString()
+const slackTs = String(Math.floor(Date.now() / 1000))
+const slackSig = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${slackTs}:${slackBody}`).digest('hex')}`
+const typicalRequirements = { performance: 'high', networkPolicy: 'required', encryption: 'preferred', instanceTypes: ['m5.large'], podsPerNode: 50, totalPods: 3000 }
+
+const SCENARIOS: Scenario[] = [
+  { name: 'GET max-pods (m5.large)', method: 'GET', path: '/v1/instance-types/m5.large/max-pods', target: 0.8 },
+  {
+    name: 'POST /v1/recommendations (typical)',
+    method: 'POST',
+    path: '/v1/recommendations',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(typicalRequirements),
+    target: 0.6,
+  },
+  {
+    name: 'GraphQL recommend (same request)',
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `{ recommend(requirements: { performance: HIGH, networkPolicy: REQUIRED, encryption: PREFERRED, instanceTypes: ["m5.large"], podsPerNode: 50, totalPods: 3000 }) {
+        summary satisfiable recommendation { id score } options { id score verdict blockers { criterion reason } } } }`,
+    }),
+    target: 0.4,
+  },
+  { name: 'GET capacity plan, all types, CSV', method: 'GET', path: '/v1/capacity-plans?totalPods=3000&format=csv', target: null },
+  {
+    name: 'POST /slack/commands (recommend)',
+    method: 'POST',
+    path: '/slack/commands',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': slackTs, 'x-slack-signature': slackSig },
+    body: slackBody,
+    target: null,
+  },
+]
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function waitReady(port: number, path: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(20)
+  }
+  throw new Error(`nothing ready on port ${port}${path} after ${timeoutMs} ms`)
+}
+
+function rssMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) }
+}
+
+async function startService(dataDir: string): Promise<{ child: ChildProcess; readyMs: number }> {
+  const started = performance.now()
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/server.js')], {
+    env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: '' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  await waitReady(SERVICE_PORT, '/readyz')
+  return { child, readyMs: Math.round(performance.now() - started) }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = new Promise((r) => child.once('exit', r))
+  child.kill('SIGTERM')
+  await Promise.race([exited, sleep(10_000)])
+}
+
+function load(port: number, s: Scenario): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}${s.path}`,
+    method: s.method,
+    headers: s.headers,
+    body: s.body,
+    connections: CONNECTIONS,
+    duration: DURATION,
+  })
+}
+
+function capacityPlanCpu(): { medianMs: number; rows: number } {
+  const seed = JSON.parse(readFileSync(SEED_FILE, 'utf8')) as Awaited<ReturnType<typeof readSeed>>
+  const snap = new CatalogSnapshot({ version: 1, createdAt: new Date().toISOString(), source: 'seed', instanceTypes: 0, prices: 0 }, seed.instanceTypes, seed.prices)
+  const q = parseFields(CAPACITY_FIELDS, { totalPods: 3000 }, { textual: false })
+  const f = { clock: () => new Date(), priceMaxAgeDays: 180 }
+  for (let i = 0; i < 5; i++) capacityPlanAnswer(snap, q, f)
+  const samples: number[] = []
+  let rows = 0
+  for (let i = 0; i < 30; i++) {
+    const before = process.cpuUsage()
+    rows = capacityPlanAnswer(snap, q, f).rows.length
+    const used = process.cpuUsage(before)
+    samples.push((used.user + used.system) / 1000)
+  }
+  samples.sort((a, b) => a - b)
+  return { medianMs: Math.round(samples[Math.floor(samples.length / 2)]! * 100) / 100, rows }
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'cni-bench-'))
+  const lines: string[] = []
+  try {
+    console.log('capacity plan over the whole catalog (in process)…')
+    const plan = capacityPlanCpu()
+
+    console.log('starting the service on the embedded default (cold: migrations + seed)…')
+    const cold = await startService(join(work, 'pgdata'))
+    await stop(cold.child)
+    const { child: service, readyMs } = await startService(join(work, 'pgdata'))
+    console.log(`ready in ${readyMs} ms (cold start ${cold.readyMs} ms)`)
+
+    // The baseline answers with the service's own bytes.
+    const canned = []
+    for (const s of SCENARIOS) {
+      const res = await fetch(`http://127.0.0.1:${SERVICE_PORT}${s.path}`, { method: s.method, headers: s.headers, body: s.body })
+      const body = await res.text()
+      if (res.status !== 200) throw new Error(`${s.name}: the service answered ${res.status}: ${body.slice(0, 300)}`)
+      canned.push({ method: s.method, path: s.path.split('?')[0], contentType: res.headers.get('content-type') ?? 'application/json', body })
+    }
+    const cannedFile = join(work, 'canned.json')
+    writeFileSync(cannedFile, JSON.stringify(canned))
+    const baseline = fork(fileURLToPath(new URL('./baseline-server.js', import.meta.url)), [cannedFile, String(BASELINE_PORT)], { stdio: 'inherit' })
+    await new Promise((r) => baseline.once('message', r))
+
+    const idle = rssMiB(service.pid!)
+    const results = []
+    for (const [i, s] of SCENARIOS.entries()) {
+      console.log(`${s.name}: service…`)
+      await load(SERVICE_PORT, { ...s }) // warm-up (JIT, caches) at the same load
+      const svc = await load(SERVICE_PORT, s)
+      console.log(`${s.name}: baseline…`)
+      await load(BASELINE_PORT, s)
+      const base = await load(BASELINE_PORT, s)
+      const ratio = svc.requests.average / base.requests.average
+      results.push({ s, svc, base, ratio, bytes: canned[i]!.body.length })
+      console.log(`  ${Math.round(svc.requests.average)} vs ${Math.round(base.requests.average)} req/s → ${ratio.toFixed(2)}, p99 ${svc.latency.p99} ms, errors ${svc.errors + svc.non2xx}`)
+    }
+    const loaded = rssMiB(service.pid!)
+    await stop(service)
+    baseline.kill('SIGTERM')
+
+    const cpu = cpus()[0]?.model ?? 'unknown CPU'
+    lines.push(
+      '# Benchmark results',
+      '',
+      `Run ${new Date().toISOString()} on ${cpus().length} cores (${cpu}), Node ${process.version}; ` +
+        `${DURATION} s per measurement, ${CONNECTIONS} connections, after a warm-up run of the same length; ` +
+        `service on the embedded default (PGlite), LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'warn'}. ` +
+        'Baseline: bare fastify answering the same path with the same precomputed bytes. Produced by `npm run bench`.',
+      '',
+      '| endpoint | bytes | service req/s | baseline req/s | ratio | target | service p50 / p99 ms | baseline p50 / p99 ms | errors |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...results.map(
+        (r) =>
+          `| ${r.s.name} | ${r.bytes} | ${Math.round(r.svc.requests.average)} | ${Math.round(r.base.requests.average)} | ${r.ratio.toFixed(2)} | ` +
+          `${r.s.target === null ? '—' : `≥ ${r.s.target}`} | ${r.svc.latency.p50} / ${r.svc.latency.p99} | ${r.base.latency.p50} / ${r.base.latency.p99} | ${r.svc.errors + r.svc.non2xx} |`,
+      ),
+      '',
+      '| measure | value | target |',
+      '|---|---|---|',
+      `| capacity plan over the whole catalog (${plan.rows} types), CPU per plan, median of 30 | ${plan.medianMs} ms | < 20 ms |`,
+      `| start-up to ready, embedded default, existing data | ${readyMs} ms | < 3000 ms |`,
+      `| start-up to ready, embedded default, first start (migrations + seed) | ${cold.readyMs} ms | — |`,
+      `| resident memory idle / after the load / peak | ${idle.rss} / ${loaded.rss} / ${loaded.peak} MiB | < 200 MiB |`,
+      '',
+    )
+    const out = join(ROOT, 'bench', 'results.md')
+    const previous = (() => {
+      try {
+        return readFileSync(out, 'utf8').split('\n## History')[1] ?? ''
+      } catch {
+        return ''
+      }
+    })()
+    writeFileSync(out, `${lines.join('\n')}\n## History${previous || '\n'}`)
+    console.log(lines.join('\n'))
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
