@@ -24,7 +24,7 @@ export class CatalogSnapshot {
   readonly regions: readonly RegionPrices[]
   private readonly prices: ReadonlyMap<string, ReadonlyMap<string, Price>>
   private readonly memo = new Lru<unknown>(20_000, () => 1)
-  private readonly texts = new Lru<string>(64 * 1024 * 1024, (s) => s.length * 2)
+  private readonly bodies = new Lru<Buffer>(64 * 1024 * 1024, (b) => b.length)
 
   constructor(version: CatalogVersion, types: InstanceType[], prices: Price[]) {
     this.version = version.version
@@ -83,15 +83,25 @@ export class CatalogSnapshot {
   }
 
   /**
-   * The same for finished response bodies (JSON, CSV): a repeated question on the same catalog
-   * version costs a lookup, not a computation and a serialisation. Bounded by bytes (64 MiB, LRU).
+   * The same for finished response bodies (JSON, CSV), kept as UTF-8 bytes: a repeated question on
+   * the same catalog version costs a lookup, not a computation, a serialisation and an encoding.
+   * Bounded by bytes (64 MiB, LRU).
    */
-  text(key: string, render: () => string): string {
-    const hit = this.texts.get(key)
+  body(key: string, render: () => string): Buffer {
+    const hit = this.bodies.get(key)
     if (hit !== undefined) return hit
-    const value = render()
-    this.texts.set(key, value)
+    const value = Buffer.from(render(), 'utf8')
+    this.bodies.set(key, value)
     return value
+  }
+
+  /** For bodies rendered elsewhere (GraphQL): look up, and keep. */
+  peekBody(key: string): Buffer | undefined {
+    return this.bodies.get(key)
+  }
+
+  keepBody(key: string, body: string | Buffer): void {
+    this.bodies.set(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
   }
 }
 

@@ -166,6 +166,27 @@ export async function graphqlPlugin(app: FastifyInstance, opts: { refresh?: (reg
     },
   }
 
+  // Queries are pure functions of the document, the variables, the catalog version and the day (price
+  // age): their finished responses are kept with the catalog version, like REST's. Only documents with
+  // no mutation in them and answers without errors are kept.
+  const DAY_MS = 86_400_000
+  const pending = new WeakMap<object, { key: string; snap: CatalogSnapshot }>()
+  app.addHook('preHandler', async (request, reply) => {
+    const body = request.body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined
+    if (request.method !== 'POST' || !body || typeof body.query !== 'string' || /\b(mutation|subscription)\b/.test(body.query)) return
+    const snap = app.ctx.catalog.current()
+    const day = Math.floor(app.ctx.clock().getTime() / DAY_MS)
+    const key = `gql:${day}:${JSON.stringify([body.query, body.variables ?? null, body.operationName ?? null])}`
+    const hit = snap.peekBody(key)
+    if (hit) return reply.type('application/json; charset=utf-8').send(hit)
+    pending.set(request, { key, snap }) // kept with the version that answered, even if a newer one lands meanwhile
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    const p = pending.get(request)
+    if (p && reply.statusCode === 200 && typeof payload === 'string' && !payload.includes('"errors"')) p.snap.keepBody(p.key, payload)
+    return payload
+  })
+
   await app.register(mercurius, {
     schema: SCHEMA_SDL,
     resolvers,

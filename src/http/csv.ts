@@ -33,7 +33,7 @@ export function wantsCsv(request: FastifyRequest): boolean {
   return /\btext\/csv\b/.test(accept) && !/\bapplication\/json\b/.test(accept)
 }
 
-export function sendCsv(reply: FastifyReply, filename: string, body: string): FastifyReply {
+export function sendCsv(reply: FastifyReply, filename: string, body: string | Buffer): FastifyReply {
   return reply
     .type('text/csv; charset=utf-8; header=present')
     .header('content-disposition', `inline; filename="${filename}"`)

@@ -137,6 +137,17 @@ t.test('GraphQL', async (t) => {
     t.match(costly.body.errors[0].message, /query cost \d+ exceeds the limit of 20000/)
   })
 
+  t.test('a repeated query is answered from the kept response, byte for byte', async (t) => {
+    const query = '{ recommend(requirements: { encryption: REQUIRED, instanceTypes: ["m6i.large"] }) { recommendation { id score } catalog { version } } }'
+    const first = await app.inject({ method: 'POST', url: '/graphql', payload: { query } })
+    const second = await app.inject({ method: 'POST', url: '/graphql', payload: { query } })
+    t.equal(second.body, first.body)
+    t.equal(first.json().data.recommend.recommendation.id, 'aws-vpc-cni-secondary-ip', 'Nitro encrypts between m6i instances')
+    const failing = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ instanceType(name: "nope.x") { name } }' } })
+    const again = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ instanceType(name: "nope.x") { name } }' } })
+    t.ok(failing.json().errors && again.json().errors, 'errors are never kept, always recomputed')
+  })
+
   t.test('catalog', async (t) => {
     const { body } = await gql('{ catalog { version source instanceTypes prices stale regions { region prices pricesAsOf stale } } }')
     const rest = (await app.inject('/v1/catalog')).json()

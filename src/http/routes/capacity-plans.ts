@@ -79,7 +79,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     return sendCsv(
       reply,
       'capacity-plan.csv',
-      snap.text(`csv:${key}`, () => {
+      snap.body(`csv:${key}`, () => {
         const plan = answer()
         return toCsv(CSV_COLUMNS, plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods })))
       }),
