@@ -4,6 +4,7 @@ import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { DataDirInUseError } from './db/pglite.js'
 import { MigrationError } from './db/migrate.js'
+import { createMetricsServer } from './metrics-server.js'
 
 async function main(): Promise<void> {
   let config
@@ -26,19 +27,25 @@ async function main(): Promise<void> {
     }
     throw err
   }
-  app.server.requestTimeout = 30_000
   app.server.headersTimeout = 10_000
-  app.server.keepAliveTimeout = 72_000
+
+  // METRICS=<port>: the same registry on a separate small listener, away from the public port.
+  const metricsServer = typeof config.metrics === 'number' && app.metrics ? createMetricsServer(app.metrics) : null
 
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the catalog listener and the
   // database, exit 0; a second signal or the delay running out ends the process at once.
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
+    await metricsServer?.close()
     await app.close()
   })
 
   await app.listen({ port: config.port, host: config.host })
+  if (metricsServer && typeof config.metrics === 'number') {
+    const addr = await metricsServer.listen(config.metrics, config.host)
+    app.log.info({ port: addr.port, host: addr.address }, 'metrics listening at /metrics')
+  }
   if (!config.databaseUrl) app.log.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite); set DATABASE_URL for a server')
 }
 

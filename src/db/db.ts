@@ -22,6 +22,8 @@ export interface Db extends Queryable {
   /** Health probe: resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
+  /** Connection pool usage (node-postgres: pg.Pool's totalCount/idleCount/waitingCount); PGlite has no pool. */
+  stats?(): { total: number; idle: number; waiting: number }
 }
 
 /** Fixed keys for `pg_advisory_xact_lock`, one per kind of exclusive work. */

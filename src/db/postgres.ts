@@ -98,6 +98,9 @@ export function openPostgres(opts: PostgresOptions): Db {
     async ping() {
       await pool.query('SELECT 1')
     },
+    stats() {
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }
+    },
     async close() {
       for (const l of listeners) {
         l.stopped = true

@@ -1,0 +1,247 @@
+// Prometheus metrics: one registry per app (built by createMetrics, never prom-client's global one, so
+// two apps in one process do not clash), request counting and timing hooks, and GET /metrics.
+//
+// What is measured where:
+// - http_requests_total / http_request_duration_seconds: hrtime taken in onRequest, observed in
+//   onResponse, labelled with the route pattern (`/v1/instance-types/:name`), never the raw URL;
+//   requests no route matched are labelled route="unmatched".
+// - cni_catalog_version, cni_catalog_price_age_days{region}: read from the snapshot in memory at scrape.
+// - cni_refresh_runs_total{status}: read from the refresh_runs table at scrape (one cheap GROUP BY).
+//   Refreshes also run in the CronJob's process and on other replicas, so only the shared table knows
+//   them all: every replica reports the same cluster-wide totals (aggregate with max(), not sum()).
+//   When the database does not answer within a second the scrape still succeeds, with the last values
+//   read and cni_db_up 0; at most one such read is in flight at a time.
+// - cni_db_pool_total/idle/waiting: pg.Pool usage via Db.stats() (absent on PGlite, which has no pool).
+// - the default process and Node.js metrics (collectDefaultMetrics on this registry).
+import type { FastifyInstance } from 'fastify'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { catalogStamp } from '../answers/answers.js'
+import type { AppContext } from './context.js'
+
+export interface AppMetrics {
+  readonly registry: Registry
+  /** The Prometheus text exposition of every metric (after the scrape-time reads). */
+  render(): Promise<string>
+  readonly contentType: string
+  observeRequest(method: string, route: string, statusCode: number, seconds: number): void
+}
+
+export const UNMATCHED_ROUTE = 'unmatched'
+export const REFRESH_STATUSES = ['succeeded', 'failed', 'refused'] as const
+const DB_READ_TIMEOUT_MS = 1000
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's metrics; null when METRICS=off. */
+    metrics: AppMetrics | null
+  }
+  interface FastifyRequest {
+    /** process.hrtime.bigint() at onRequest (metrics). */
+    metricsStart: bigint | null
+  }
+}
+
+type RefreshStatus = (typeof REFRESH_STATUSES)[number]
+
+/** Reads refresh_runs at scrape time: one query in flight at most, bounded wait, last values kept on failure. */
+class RefreshRunsReader {
+  counts: Record<RefreshStatus, number> = { succeeded: 0, failed: 0, refused: 0 }
+  lastSuccessSeconds: number | null = null
+  up = 0
+  private running: Promise<void> | null = null
+
+  constructor(private readonly ctx: Pick<AppContext, 'db'>) {}
+
+  read(timeoutMs: number): Promise<void> {
+    if (!this.running) {
+      this.running = this.query().finally(() => {
+        this.running = null
+      })
+    }
+    const running = this.running
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.up = 0
+        resolve()
+      }, timeoutMs)
+      running.then(
+        () => {
+          clearTimeout(timer)
+          this.up = 1
+          resolve()
+        },
+        () => {
+          clearTimeout(timer)
+          this.up = 0
+          resolve()
+        },
+      )
+    })
+  }
+
+  private async query(): Promise<void> {
+    const { rows } = await this.ctx.db.query<{ status: string; n: string | number; last_success: Date | string | null }>(
+      `SELECT status, count(*) AS n,
+              max(finished_at) FILTER (WHERE status = 'succeeded') AS last_success
+       FROM refresh_runs WHERE status <> 'running' GROUP BY status`,
+    )
+    const counts: Record<RefreshStatus, number> = { succeeded: 0, failed: 0, refused: 0 }
+    let lastSuccess: number | null = null
+    for (const r of rows) {
+      if ((REFRESH_STATUSES as readonly string[]).includes(r.status)) counts[r.status as RefreshStatus] = Number(r.n)
+      if (r.last_success !== null) lastSuccess = new Date(r.last_success).getTime() / 1000
+    }
+    this.counts = counts
+    this.lastSuccessSeconds = lastSuccess
+  }
+}
+
+/** A fresh registry with every metric of the service, reading `ctx` at scrape time. */
+export function createMetrics(ctx: Pick<AppContext, 'db' | 'catalog' | 'clock' | 'config'>): AppMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to the end of its answer, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+
+  const { catalog } = ctx
+  new Gauge({
+    name: 'cni_catalog_version',
+    help: 'The catalog version this replica serves from memory (0 before the first load)',
+    registers: [registry],
+    collect() {
+      this.set(catalog.loaded ? catalog.current().version : 0)
+    },
+  })
+  new Gauge({
+    name: 'cni_catalog_price_age_days',
+    help: 'Age in whole days of the oldest price of each region in the catalog this replica serves',
+    labelNames: ['region'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      if (!catalog.loaded) return
+      const snap = catalog.current()
+      const freshness = { clock: ctx.clock, priceMaxAgeDays: ctx.config.priceMaxAgeDays }
+      for (const r of snap.regions) {
+        const age = catalogStamp(snap, r.region, freshness).priceAgeDays
+        if (age !== null) this.set({ region: r.region }, age)
+      }
+    },
+  })
+
+  const runs = new RefreshRunsReader(ctx)
+  new Counter({
+    name: 'cni_refresh_runs_total',
+    help: 'Finished catalog refresh runs by status, read from the shared refresh_runs table (cluster-wide: aggregate replicas with max)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      await runs.read(DB_READ_TIMEOUT_MS)
+      this.reset()
+      for (const status of REFRESH_STATUSES) this.inc({ status }, runs.counts[status])
+    },
+  })
+  new Gauge({
+    name: 'cni_refresh_last_success_timestamp_seconds',
+    help: 'When the last successful catalog refresh finished (Unix seconds; 0 if none yet), from refresh_runs',
+    registers: [registry],
+    async collect() {
+      await runs.read(DB_READ_TIMEOUT_MS)
+      this.set(runs.lastSuccessSeconds ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'cni_db_up',
+    help: `1 when the database answered this scrape's read within ${DB_READ_TIMEOUT_MS} ms, 0 otherwise`,
+    registers: [registry],
+    async collect() {
+      await runs.read(DB_READ_TIMEOUT_MS)
+      this.set(runs.up)
+    },
+  })
+
+  const stats = ctx.db.stats?.bind(ctx.db)
+  if (stats) {
+    const pool = [
+      ['cni_db_pool_total', 'Connections in the PostgreSQL pool, busy or idle', 'total'],
+      ['cni_db_pool_idle', 'Idle connections in the PostgreSQL pool', 'idle'],
+      ['cni_db_pool_waiting', 'Queries waiting for a PostgreSQL pool connection', 'waiting'],
+    ] as const
+    for (const [name, help, key] of pool) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(stats()[key])
+        },
+      })
+    }
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    observeRequest(method, route, statusCode, seconds) {
+      const labels = { method, route, status_code: String(statusCode) }
+      requests.inc(labels)
+      duration.observe(labels, seconds)
+    },
+  }
+}
+
+/**
+ * Installs the metrics on the root app according to METRICS: `off` installs nothing; otherwise the
+ * hooks count every request, and with `on` GET /metrics is served on the main port (with a port
+ * number server.ts serves the same registry on its own listener, see metrics-server.ts).
+ * Call on the root instance before the routes are registered.
+ */
+export function registerMetrics(app: FastifyInstance, ctx: AppContext): AppMetrics | null {
+  if (ctx.config.metrics === 'off') {
+    app.decorate('metrics', null)
+    return null
+  }
+  const metrics = createMetrics(ctx)
+  app.decorate('metrics', metrics)
+  app.decorateRequest('metricsStart', null)
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.metricsStart = process.hrtime.bigint()
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    const start = request.metricsStart
+    if (start !== null) {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9
+      const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE)
+      metrics.observeRequest(request.method, route, reply.statusCode, seconds)
+    }
+    done()
+  })
+  if (ctx.config.metrics === 'on') {
+    app.get(
+      '/metrics',
+      {
+        schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format); METRICS=off hides it, METRICS=<port> moves it' },
+        logLevel: 'warn',
+      },
+      async (_request, reply) => {
+        const body = await metrics.render()
+        return reply.type(metrics.contentType).send(body)
+      },
+    )
+  }
+  return metrics
+}
