@@ -99,7 +99,7 @@ function rssMiB(pid: number): { rss: number; peak: number } {
 async function startService(dataDir: string): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now()
   const child = spawn(process.execPath, [join(ROOT, 'dist/src/server.js')], {
-    env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: '' },
+    env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: '', RATE_LIMIT_MAX: '100000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   await waitReady(SERVICE_PORT, '/readyz')
@@ -191,7 +191,8 @@ async function main(): Promise<void> {
       '',
       `Run ${new Date().toISOString()} on ${cpus().length} cores (${cpu}), Node ${process.version}; ` +
         `${DURATION} s per measurement, ${CONNECTIONS} connections, after a warm-up run of the same length; ` +
-        `service on the embedded default (PGlite), LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'warn'}. ` +
+        `service on the embedded default (PGlite), LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'warn'}, ` +
+        'rate limiting on with a limit the load cannot reach (the limiter runs on every request). ' +
         'Baseline: bare fastify answering the same path with the same precomputed bytes. Produced by `npm run bench`.',
       '',
       '| endpoint | bytes | service req/s | baseline req/s | ratio | target | service p50 / p99 ms | baseline p50 / p99 ms | errors |',

@@ -18,6 +18,13 @@ export interface Config {
   catalogPollSeconds: number
   /** Public base URL used in links (Slack answers); defaults to http://localhost:PORT. */
   publicUrl: string
+  /** Requests per client per window before 429 (0 = no limit). */
+  rateLimitMax: number
+  rateLimitWindowSeconds: number
+  /** Origins allowed to call the API from a browser; empty = CORS off. `*` = any. */
+  corsOrigins: string[]
+  /** Prometheus metrics: `on` = GET /metrics on the main port, `off`, or a port number for a separate listener. */
+  metrics: 'on' | 'off' | number
 }
 
 export class ConfigError extends Error {
@@ -50,6 +57,41 @@ function optionalSecret(env: NodeJS.ProcessEnv, name: string, minLength: number)
     throw new ConfigError(`${name} must be at least ${minLength} characters long; the value given is ${raw.length}`)
   }
   return raw
+}
+
+/** METRICS: `on` (default), `off`, or a port (1-65535, not PORT) for a separate metrics listener. */
+function metricsSetting(env: NodeJS.ProcessEnv, port: number): Config['metrics'] {
+  const raw = (env.METRICS ?? '').trim().toLowerCase()
+  if (raw === '' || raw === 'on') return 'on'
+  if (raw === 'off') return 'off'
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN
+  if (!(value >= 1 && value <= 65535)) {
+    throw new ConfigError(`METRICS must be on, off, or a port number from 1 to 65535 for a separate listener; got "${env.METRICS}"`)
+  }
+  if (value === port) {
+    throw new ConfigError(`METRICS must be a port other than PORT (${port}); use METRICS=on to serve /metrics on the main port`)
+  }
+  return value
+}
+
+/** CORS_ORIGINS: comma-separated origins like https://portal.example.com, or `*`. */
+function corsOrigins(env: NodeJS.ProcessEnv): string[] {
+  const raw = (env.CORS_ORIGINS ?? '').trim()
+  if (raw === '') return []
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean)
+  for (const origin of list) {
+    if (origin === '*') continue
+    let url: URL | null = null
+    try {
+      url = new URL(origin)
+    } catch {
+      url = null
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must be * or comma-separated origins like https://portal.example.com (scheme and host, no path); got "${origin}"`)
+    }
+  }
+  return list
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -102,5 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     priceMaxAgeDays: integer(env, 'PRICE_MAX_AGE_DAYS', 180, 1, 3650),
     catalogPollSeconds: integer(env, 'CATALOG_POLL_SECONDS', 30, 1, 3600),
     publicUrl: publicUrl !== '' ? publicUrl.replace(/\/+$/, '') : `http://localhost:${port}`,
+    metrics: metricsSetting(env, port),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600, 0, 10_000_000),
+    rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    corsOrigins: corsOrigins(env),
   }
 }

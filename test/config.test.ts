@@ -12,6 +12,9 @@ t.test('defaults', async (t) => {
   t.equal(c.awsRegion, 'us-east-1')
   t.equal(c.logLevel, 'info')
   t.equal(c.publicUrl, 'http://localhost:3000')
+  t.equal(c.rateLimitMax, 600)
+  t.equal(c.rateLimitWindowSeconds, 60)
+  t.same(c.corsOrigins, [], 'CORS off')
 })
 
 t.test('values are read', async (t) => {
@@ -45,6 +48,10 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ PUBLIC_URL: 'cni.example.com' }, /PUBLIC_URL must be an absolute URL/],
   [{ PRICE_MAX_AGE_DAYS: '0' }, /PRICE_MAX_AGE_DAYS/],
   [{ CATALOG_POLL_SECONDS: '1.5' }, /CATALOG_POLL_SECONDS must be a whole number/],
+  [{ RATE_LIMIT_MAX: 'lots' }, /RATE_LIMIT_MAX must be a whole number from 0 to 10000000/],
+  [{ RATE_LIMIT_WINDOW_SECONDS: '0' }, /RATE_LIMIT_WINDOW_SECONDS/],
+  [{ CORS_ORIGINS: 'portal.example.com' }, /CORS_ORIGINS must be \* or comma-separated origins/],
+  [{ CORS_ORIGINS: 'https://portal.example.com/path' }, /CORS_ORIGINS/],
 ]
 for (const [env, message] of bad) {
   t.test(`refuses ${JSON.stringify(env)}`, async (t) => {

@@ -41,8 +41,9 @@ export async function freshDatabase(t: Teardown): Promise<{ db: Db; url: string 
   return { db, url: url.toString() }
 }
 
+/** Tests send thousands of requests from one address: the rate limit is off unless a test sets it. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', ...env })
+  return loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env })
 }
 
 /** The whole app on a fresh database, closed when the test ends. */
