@@ -116,6 +116,10 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     '/v1/admin/refresh',
     {
       onRequest: requireAdmin,
+      // A POST without a body (curl -X POST) means "the default region".
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {}
+      },
       schema: {
         tags: ['catalog'],
         summary: 'Pulls instance-type limits and on-demand prices from AWS into the catalog (admin token)',
