@@ -1,0 +1,256 @@
+// The advisor page end to end: static checks of what GET / serves, then the page driven in headless
+// Chromium (Debian's package, through playwright-core; never a browser download). Screenshots are kept
+// in test-artifacts/. Without /usr/bin/chromium the browser part is skipped locally and fails in CI.
+import t from 'tap'
+import { existsSync, mkdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { REQUIREMENT_FIELDS } from '../../src/domain/requirements.js'
+import { buildTestApp } from '../helper.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts')
+/** Query parameters of the page that are not requirements (the cost chart's settings). */
+const PAGE_ONLY = ['podCpu', 'podMemoryMiB', 'costScope']
+
+// The callbacks given to page.evaluate run in Chromium; the project's tsconfig has no DOM library, so
+// they name the little of the DOM they touch with these shapes.
+interface DomElement {
+  id: string
+  outerHTML: string
+  textContent: string | null
+  dataset: Record<string, string | undefined>
+  labels?: ArrayLike<unknown> | null
+  complete?: boolean
+  naturalWidth?: number
+  getAttribute(name: string): string | null
+  querySelector(selector: string): DomElement | null
+  getBoundingClientRect(): { width: number }
+}
+interface InPage {
+  document: { getElementById(id: string): DomElement | null; activeElement: DomElement | null; documentElement: { scrollWidth: number } }
+  location: { href: string }
+  innerWidth: number
+  getComputedStyle(el: DomElement): { outlineStyle: string }
+}
+/** Why the browser test cannot run here, or null when it can. */
+async function browserMissing(): Promise<string | null> {
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is absent`
+  try {
+    await import('playwright-core')
+    return null
+  } catch {
+    return 'playwright-core is not installed'
+  }
+}
+
+t.test('GET / serves the page and its files, from this service only', async (t) => {
+  const app = await buildTestApp(t)
+  const page = await app.inject('/')
+  t.equal(page.statusCode, 200)
+  t.equal(page.headers['content-type'], 'text/html; charset=utf-8')
+  t.match(page.headers['content-security-policy'], /script-src 'self'/)
+  t.notMatch(page.headers['content-security-policy'], /frame-ancestors/, 'the portal may embed the page')
+  const html = page.body
+
+  // Every requirement of the contract has a labelled control with the API's default (podSubnets goes by link only).
+  for (const [name, spec] of Object.entries(REQUIREMENT_FIELDS)) {
+    if (name === 'podSubnets') continue
+    if (name === 'instanceTypes') {
+      t.match(html, `data-default="${(spec as { default: readonly string[] }).default.join(',')}"`, 'instance types default')
+      continue
+    }
+    t.match(html, new RegExp(`<label for="${name}"`), `${name} has a label`)
+    t.match(html, new RegExp(`id="${name}" name="${name}"`), `${name} has a control`)
+    const def = 'default' in spec ? spec.default : undefined
+    if (spec.type === 'enum') t.match(html, new RegExp(`<select id="${name}"[^>]*>.*<option value="${def}" selected>`), `${name} defaults to ${def}`)
+    else if (spec.type === 'boolean') t.notMatch(html, new RegExp(`id="${name}"[^>]*checked`), `${name} defaults to false`)
+    else if (def !== undefined) t.match(html, new RegExp(`id="${name}"[^>]*value="${def}"`), `${name} defaults to ${def}`)
+    else t.notMatch(html, new RegExp(`id="${name}"[^>]*value=`), `${name} has no default`)
+  }
+
+  for (const [url, type] of [
+    ['/assets/app.js', 'text/javascript; charset=utf-8'],
+    ['/assets/app.css', 'text/css; charset=utf-8'],
+  ] as const) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.headers['content-type'], type, url)
+    t.notMatch(res.body, /https?:\/\/(?!www\.w3\.org)/, `${url} loads nothing from elsewhere`)
+    const again = await app.inject({ url, headers: { 'if-none-match': String(res.headers.etag) } })
+    t.equal(again.statusCode, 304, `${url} revalidates with its ETag`)
+  }
+  t.notMatch(html, /(src|href)="(https?:)?\/\//, 'no CDN: every script, style and link is this service’s')
+  t.equal((await app.inject('/docs/json')).statusCode, 200, '/docs still works')
+  t.equal((await app.inject('/graphiql')).statusCode, 200, '/graphiql still works')
+})
+
+const missing = await browserMissing()
+if (missing && process.env.CI) t.fail(`${missing}: CI must run the browser test (.ci/install-browser installs Chromium)`)
+
+t.test('the page in headless Chromium', { skip: missing ? `${missing} (apt-get install chromium; playwright-core is a devDependency)` : false }, async (t) => {
+  const { chromium } = await import('playwright-core')
+
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+  t.teardown(() => browser.close())
+  mkdirSync(ARTIFACTS, { recursive: true })
+
+  const problems: string[] = []
+  const open = async (width: number, height: number): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width, height } })
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`))
+    page.on('console', (m) => {
+      // A 400 the page asked for on purpose shows up as a failed resource; script errors must not.
+      if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`)
+    })
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) problems.push(`request outside the service: ${r.url()}`)
+    })
+    return page
+  }
+  const chartLoaded = (page: Page, id: string) =>
+    page.waitForFunction((i) => {
+      const img = (globalThis as unknown as InPage).document.getElementById(i)
+      return !!img && img.complete === true && (img.naturalWidth ?? 0) > 0
+    }, id)
+
+  const page = await open(1280, 900)
+  await page.goto(base)
+
+  t.test('accessible form: every control labelled, fieldsets with legends, a live status', async (t) => {
+    const unlabelled = await page.$$eval('input, select, textarea', (els: DomElement[]) =>
+      els.filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.id || el.outerHTML),
+    )
+    t.same(unlabelled, [])
+    t.same(await page.$$eval('fieldset', (els: DomElement[]) => els.map((f) => f.querySelector(':scope > legend')?.textContent)), ['Nodes', 'Needs', 'Cost chart'])
+    t.equal(await page.getAttribute('#status', 'aria-live'), 'polite')
+    // Keyboard: Tab from the picker reaches the Add button, and focus is drawn.
+    await page.focus('#type-picker')
+    await page.keyboard.press('Tab')
+    t.equal(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id), 'type-add')
+    const outline = await page.$eval('#type-add', (el: DomElement) => (globalThis as unknown as InPage).getComputedStyle(el).outlineStyle)
+    t.not(outline, 'none', 'visible focus')
+  })
+
+  t.test('the instance-type picker searches the catalog and refuses unknown names', async (t) => {
+    await page.focus('#type-picker')
+    await page.waitForSelector('#type-options option[value="m6i.xlarge"]', { state: 'attached' })
+    const options = await page.$$eval('#type-options option', (els: DomElement[]) => els.length)
+    t.ok(options > 1000, `the datalist holds the catalog (${options} types), filled from GET /v1/instance-types`)
+    await page.fill('#type-picker', 'zz9.huge')
+    await page.press('#type-picker', 'Enter')
+    t.match(await page.textContent('#type-msg'), /no instance type “zz9\.huge”/)
+    t.equal(await page.getAttribute('#type-picker', 'aria-invalid'), 'true')
+    t.same(await page.$$eval('#type-chips .chip span', (els: DomElement[]) => els.map((e) => e.textContent)), ['m5.large'])
+    await page.fill('#type-picker', '')
+  })
+
+  t.test('fill the form, submit, read the same answer as GET /v1/recommendations', async (t) => {
+    await page.selectOption('#multicast', 'required')
+    await page.fill('#type-picker', 'm5.large')
+    await page.press('#type-picker', 'Enter')
+    t.same(await page.$$eval('#type-chips .chip span', (els: DomElement[]) => els.map((e) => e.textContent)), ['m5.large'], 'no duplicate chip')
+    await page.fill('#podsPerNode', '50')
+    await page.click('button[type=submit]')
+    await page.waitForSelector('#recommendation-id')
+    const id = await page.textContent('#recommendation-id')
+    t.equal(id, 'cilium-overlay', 'multicast needs an overlay with multicast; 50 pods do not fit m5.large on VPC IPs')
+
+    const search = new URL(page.url()).searchParams
+    t.equal(search.get('multicast'), 'required')
+    t.equal(search.get('podsPerNode'), '50')
+    t.equal(search.get('instanceTypes'), 'm5.large')
+    for (const k of PAGE_ONLY) search.delete(k)
+    const api = (await (await fetch(`${base}v1/recommendations?${search}`)).json()) as {
+      recommendation: { id: string }
+      options: Array<{ id: string; score: number }>
+      summary: string
+    }
+    t.equal(api.recommendation.id, id, 'the REST answer to the same query')
+    const shown = await page.$$eval('#options > li', (els: DomElement[]) => els.map((e) => [e.dataset.optionId, e.querySelector('.score-text')?.textContent]))
+    t.same(shown, api.options.map((o) => [o.id, `Score ${o.score} / 100`]), 'every option, same order and scores')
+    t.equal(await page.textContent('#answer-summary'), api.summary)
+    const blockers = await page.$$eval('.verdict-blocked .blockers li', (els: DomElement[]) => els.length)
+    t.ok(blockers > 0, 'blocked options show why')
+    t.match(await page.textContent('#status'), /^Recommended: .+, score \d+ of 100/)
+
+    t.equal(await page.inputValue('#share-link'), page.url())
+    t.equal(await page.inputValue('#share-csv'), `${base}v1/recommendations?${search}&format=csv`)
+    const gql = await page.inputValue('#share-graphql')
+    t.match(gql, 'recommend(requirements: { multicast: REQUIRED, instanceTypes: ["m5.large"], podsPerNode: 50 })')
+    const viaGraphql = (await (await fetch(`${base}graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: gql }) })).json()) as {
+      data?: { recommend?: { recommendation?: { id: string } } }
+    }
+    t.equal(viaGraphql.data?.recommend?.recommendation?.id, id, 'the GraphQL snippet runs and gives the same answer')
+
+    await chartLoaded(page, 'chart-pods')
+    t.match(await page.getAttribute('#chart-pods', 'src'), /^v1\/charts\/pods-per-node\.svg\?instanceTypes=m5\.large/)
+    t.equal(await page.isHidden('#chart-cost-figure'), true, 'no cost chart without totalPods')
+    await page.screenshot({ path: join(ARTIFACTS, 'page-wide.png'), fullPage: true })
+  })
+
+  t.test('total pods adds the cost chart in the recommended option’s mode', async (t) => {
+    await page.fill('#totalPods', '3000')
+    await page.click('button[type=submit]')
+    await page.waitForFunction(() => new URL((globalThis as unknown as InPage).location.href).searchParams.get('totalPods') === '3000')
+    await chartLoaded(page, 'chart-cost')
+    t.match(await page.getAttribute('#chart-cost', 'src'), /cost-per-pod\.svg\?totalPods=3000&.*mode=overlay/)
+  })
+
+  t.test('a link reproduces the answer; back and forward restore the form', async (t) => {
+    const link = await page.inputValue('#share-link')
+    const other = await open(1024, 800)
+    await other.goto(link)
+    await other.waitForSelector('#recommendation-id')
+    t.equal(await other.textContent('#recommendation-id'), 'cilium-overlay')
+    t.equal(await other.inputValue('#multicast'), 'required')
+    t.equal(await other.inputValue('#podsPerNode'), '50')
+    await chartLoaded(other, 'chart-cost')
+    await other.close()
+
+    await page.goBack()
+    await page.waitForFunction(() => !new URL((globalThis as unknown as InPage).location.href).searchParams.has('totalPods'))
+    t.equal(await page.inputValue('#totalPods'), '', 'the previous state is back in the form')
+  })
+
+  t.test('a refused request shows the API’s message and marks the field', async (t) => {
+    await page.goto(`${base}?podsPerNode=0`)
+    await page.waitForSelector('#error:not([hidden])')
+    t.match(await page.textContent('#error'), /podsPerNode must be a whole number from 1 to 100000; got "0"/)
+    t.equal(await page.getAttribute('#podsPerNode', 'aria-invalid'), 'true')
+    t.equal(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id), 'podsPerNode', 'focus goes to the field at fault')
+  })
+
+  t.test('a 390 px wide phone: no sideways scrolling, charts scale down', async (t) => {
+    const phone = await open(390, 844)
+    await phone.goto(`${base}?multicast=required&instanceTypes=m5.large,m6i.xlarge&podsPerNode=50&totalPods=3000`)
+    await phone.waitForSelector('#recommendation-id')
+    await chartLoaded(phone, 'chart-pods')
+    await chartLoaded(phone, 'chart-cost')
+    const widths = await phone.evaluate(() => {
+      const w = globalThis as unknown as InPage
+      return { page: w.document.documentElement.scrollWidth, viewport: w.innerWidth }
+    })
+    t.ok(widths.page <= widths.viewport, `page ${widths.page} px fits the ${widths.viewport} px viewport`)
+    const chart = await phone.$eval('#chart-pods', (img: DomElement) => img.getBoundingClientRect().width)
+    t.ok(chart <= 390, 'the chart is scaled to the screen')
+    await phone.screenshot({ path: join(ARTIFACTS, 'page-narrow.png'), fullPage: true })
+    await phone.close()
+  })
+
+  t.same(problems, [], 'no script errors, nothing loaded from outside the service')
+})
