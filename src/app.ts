@@ -10,12 +10,21 @@ import { migrate, readMigrations } from './db/migrate.js'
 import { openDb } from './db/open.js'
 import type { AppContext } from './http/context.js'
 import { registerErrorHandling } from './http/errors.js'
+import { securityPlugin } from './http/security.js'
+import { registerJsonBodyParser } from './http/json-body.js'
+import { registerMetrics } from './http/metrics.js'
 import { capacityPlanRoutes } from './http/routes/capacity-plans.js'
+import { chartRoutes } from './http/routes/charts.js'
 import { catalogRoutes } from './http/routes/catalog.js'
 import { adminRoutes } from './http/routes/admin.js'
+import { graphiqlRoutes } from './http/routes/graphiql.js'
 import { healthRoutes } from './http/routes/health.js'
 import { instanceTypeRoutes } from './http/routes/instance-types.js'
+import { pageRoutes } from './http/routes/page.js'
+import { recommendationRoutes } from './http/routes/recommendations.js'
+import { slackRoutes } from './http/routes/slack.js'
 import { MIGRATIONS_DIR, SEED_FILE } from './paths.js'
+import { graphqlPlugin } from './graphql/plugin.js'
 
 export interface AppDeps {
   /** A database to use instead of opening one from the config (tests); the app then does not close it. */
@@ -50,7 +59,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     requestIdHeader: false,
+    // Limits set on purpose (README "Limits"): JSON bodies up to 256 KiB, a request must arrive and be
+    // answered within 30 s, idle keep-alive connections close after 72 s (above common LB idle timeouts).
     bodyLimit: 256 * 1024,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 200 },
   })
 
@@ -67,15 +81,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const catalog = new CatalogStore(db, { pollSeconds: config.catalogPollSeconds, log: app.log })
   const ctx: AppContext = { config, db, catalog, clock: deps.clock ?? (() => new Date()), refresh: deps.refresh ?? {} }
   app.decorate('ctx', ctx)
+  // Before the routes: the request hooks must apply to all of them (METRICS=off installs nothing).
+  registerMetrics(app, ctx)
   app.addHook('onClose', async () => {
     await catalog.stop()
     if (ownsDb) await db.close()
   })
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 
   registerErrorHandling(app)
+  registerJsonBodyParser(app)
+  await app.register(securityPlugin)
   await app.register(swagger, {
     openapi: {
       info: {
@@ -98,6 +117,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(catalogRoutes)
   await app.register(instanceTypeRoutes)
   await app.register(capacityPlanRoutes)
+  await app.register(recommendationRoutes)
+  await app.register(slackRoutes)
+  await app.register(graphqlPlugin)
+  await app.register(graphiqlRoutes)
+  await app.register(chartRoutes)
+  await app.register(pageRoutes)
 
   try {
     await catalog.start()

@@ -20,6 +20,7 @@ import { maxPods } from '../domain/density.js'
 import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
+import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../http/routes/admin.js'
 import { GRAPHQL_SCHEMA_FILE } from '../paths.js'
 import { queryLimitsRule } from './cost.js'
 
@@ -82,9 +83,11 @@ function clientShape(e: GraphQLError | Error, code: string | undefined): GraphQL
   return { message: e.message, locations: g.locations, path: g.path as GraphQLFormattedError['path'], extensions: { ...extensions, code: code ?? (extensions as { code?: string }).code ?? fallback } }
 }
 
+const REFRESH_CODES: Record<number, string> = { 409: 'REFRESH_IN_PROGRESS', 422: 'REFRESH_REFUSED', 502: 'AWS_UNAVAILABLE' }
+
 type Tagged = InstanceType & { __region: string }
 
-export async function graphqlPlugin(app: FastifyInstance, opts: { refresh?: (regions: string[] | null, authorization: string | undefined) => Promise<unknown> }): Promise<void> {
+export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
   const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
 
   const resolvers: IResolvers = {
@@ -115,13 +118,22 @@ export async function graphqlPlugin(app: FastifyInstance, opts: { refresh?: (reg
       catalog: (_root, _args, ctx: Ctx) => catalogSummary(ctx.snap, freshness()),
     },
     Mutation: {
+      // The same door as POST /v1/admin/refresh: the same token check, the same run, the same report.
       refreshCatalog: async (_root, args: { regions?: string[] | null }, ctx: Ctx) => {
-        if (!opts.refresh) {
-          throw new mercurius.ErrorWithProps('catalog refresh is not configured in this service', { code: 'NOT_CONFIGURED' })
+        const auth = checkAdminAuth(app.ctx.config.adminToken, ctx.authorization)
+        if (!auth.ok) {
+          throw new mercurius.ErrorWithProps(auth.message, { code: auth.statusCode === 503 ? 'NOT_CONFIGURED' : 'UNAUTHENTICATED' })
         }
         try {
-          return await opts.refresh(args.regions ?? null, ctx.authorization)
+          const report = await refreshWithContext(app.ctx, args.regions ?? undefined, app.log)
+          return {
+            ...report,
+            prices: { total: report.prices.total, byRegion: Object.entries(report.prices.byRegion).map(([region, count]) => ({ region, count })) },
+            skipped: Object.entries(report.skipped).map(([reason, count]) => ({ reason, count })),
+          }
         } catch (err) {
+          const body = refreshErrorBody(err)
+          if (body) throw new mercurius.ErrorWithProps(body.message, { code: REFRESH_CODES[body.statusCode] ?? 'REFRESH_FAILED' })
           return clientError(err)
         }
       },

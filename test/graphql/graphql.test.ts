@@ -166,3 +166,35 @@ t.test('GraphQL', async (t) => {
     t.equal((await app.inject('/graphiql/assets/../../package.json')).statusCode, 404)
   })
 })
+
+t.test('refreshCatalog: the admin token, and the same report as REST', async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8'))
+  const fetch = async (regions: string[]) => ({
+    instanceTypes: seed.instanceTypes.map(({ trunking: _t, branchEnis: _b, ...rest }: Record<string, unknown>) => rest),
+    prices: seed.prices
+      .filter((p: { region: string }) => regions.includes(p.region))
+      .map((p: { usdPerHour: number }) => ({ ...p, usdPerHour: p.usdPerHour * 2, source: 'aws-pricing-api', asOf: '2026-11-20T00:00:00.000Z' })),
+    skipped: { 'zero-price': 3 },
+    pages: 1,
+  })
+  const mutation = 'mutation { refreshCatalog(regions: ["us-east-1"]) { status catalogVersion regions instanceTypes { total added removed } prices { total byRegion { region count } } skipped { reason count } } }'
+
+  const off = await buildTestApp(t)
+  const offRes = (await off.inject({ method: 'POST', url: '/graphql', payload: { query: mutation } })).json()
+  t.equal(offRes.errors[0].extensions.code, 'NOT_CONFIGURED')
+
+  const token = 'graphql-admin-token-0123456789'
+  const app = await buildTestApp(t, { env: { ADMIN_TOKEN: token }, deps: { refresh: { fetch: fetch as never } } })
+  const wrong = (await app.inject({ method: 'POST', url: '/graphql', payload: { query: mutation }, headers: { authorization: 'Bearer nope' } })).json()
+  t.equal(wrong.errors[0].extensions.code, 'UNAUTHENTICATED')
+  t.equal(wrong.data, null)
+
+  const ok = (await app.inject({ method: 'POST', url: '/graphql', payload: { query: mutation }, headers: { authorization: `Bearer ${token}` } })).json()
+  t.notOk(ok.errors)
+  t.match(ok.data.refreshCatalog, { status: 'succeeded', catalogVersion: 2, regions: ['us-east-1'], instanceTypes: { total: seed.instanceTypes.length, added: 0, removed: 0 } })
+  t.same(ok.data.refreshCatalog.skipped, [{ reason: 'zero-price', count: 3 }])
+  for (let i = 0; i < 50 && app.ctx.catalog.current().version !== 2; i++) await new Promise((r) => setTimeout(r, 20))
+  const price = (await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ instanceType(name: "m5.large") { price { usdPerHour source } } catalog { version } }' } })).json()
+  t.same(price.data, { instanceType: { price: { usdPerHour: 0.192, source: 'aws-pricing-api' } }, catalog: { version: 2 } }, 'the new prices are served without a restart')
+})
