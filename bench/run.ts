@@ -96,10 +96,10 @@ function rssMiB(pid: number): { rss: number; peak: number } {
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) }
 }
 
-async function startService(dataDir: string): Promise<{ child: ChildProcess; readyMs: number }> {
+async function startService(dataDir: string, databaseUrl = ''): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now()
   const child = spawn(process.execPath, [join(ROOT, 'dist/src/server.js')], {
-    env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: '', RATE_LIMIT_MAX: '100000000' },
+    env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: databaseUrl, RATE_LIMIT_MAX: '100000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   await waitReady(SERVICE_PORT, '/readyz')
@@ -185,6 +185,20 @@ async function main(): Promise<void> {
     await stop(service)
     baseline.kill('SIGTERM')
 
+    // The embedded PostgreSQL (PGlite) lives inside the service process: WebAssembly memory of at least
+    // 128 MiB plus its file-system image. With a PostgreSQL server (production) the process holds only
+    // the service; measured here when BENCH_DATABASE_URL (or DATABASE_URL) names one.
+    const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
+    let onServer: { idle: { rss: number }; loaded: { rss: number; peak: number }; readyMs: number } | null = null
+    if (serverUrl) {
+      console.log('memory with a PostgreSQL server…')
+      const pg = await startService(join(work, 'unused'), serverUrl)
+      const idleOnServer = rssMiB(pg.child.pid!)
+      for (const s of SCENARIOS) await load(SERVICE_PORT, { ...s })
+      onServer = { idle: idleOnServer, loaded: rssMiB(pg.child.pid!), readyMs: pg.readyMs }
+      await stop(pg.child)
+    }
+
     const cpu = cpus()[0]?.model ?? 'unknown CPU'
     lines.push(
       '# Benchmark results',
@@ -208,7 +222,11 @@ async function main(): Promise<void> {
       `| capacity plan over the whole catalog (${plan.rows} types), CPU per plan, median of 30 | ${plan.medianMs} ms | < 20 ms |`,
       `| start-up to ready, embedded default, existing data | ${readyMs} ms | < 3000 ms |`,
       `| start-up to ready, embedded default, first start (migrations + seed) | ${cold.readyMs} ms | — |`,
-      `| resident memory idle / after the load / peak | ${idle.rss} / ${loaded.rss} / ${loaded.peak} MiB | < 200 MiB |`,
+      `| resident memory, embedded default (PGlite in the process): idle / after the load / peak | ${idle.rss} / ${loaded.rss} / ${loaded.peak} MiB | < 200 MiB |`,
+      onServer
+        ? `| resident memory, PostgreSQL server (DATABASE_URL): idle / after the same load / peak | ${onServer.idle.rss} / ${onServer.loaded.rss} / ${onServer.loaded.peak} MiB | < 200 MiB |`
+        : '| resident memory, PostgreSQL server | not measured (set BENCH_DATABASE_URL) | < 200 MiB |',
+      ...(onServer ? [`| start-up to ready, PostgreSQL server, seeded database | ${onServer.readyMs} ms | < 3000 ms |`] : []),
       '',
     )
     const out = join(ROOT, 'bench', 'results.md')

@@ -118,7 +118,7 @@ t.test('recommendations over REST', async (t) => {
 
   t.test('every contract route is in the OpenAPI document', async (t) => {
     const doc = (await app.inject('/docs/json')).json()
-    for (const [path, method] of [
+    const routes: Array<[string, string]> = [
       ['/healthz', 'get'],
       ['/readyz', 'get'],
       ['/v1/instance-types', 'get'],
@@ -131,7 +131,8 @@ t.test('recommendations over REST', async (t) => {
       ['/v1/catalog', 'get'],
       ['/v1/admin/refresh', 'post'],
       ['/slack/commands', 'post'],
-    ]) {
+    ]
+    for (const [path, method] of routes) {
       t.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`)
     }
   })
