@@ -1,0 +1,163 @@
+// Graceful shutdown of the real server process (src/server.ts) on the embedded database: SIGTERM while
+// requests are in flight. They complete with 200, new connections are refused, the process exits 0 in
+// bounded time and releases the embedded database's lock.
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { Agent, request, type IncomingMessage } from 'node:http'
+import { connect, createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { openPglite } from '../../src/db/pglite.js'
+
+const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function loaderArgs(): string[] {
+  const ts = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a === '--enable-source-maps')
+  return ts.length > 0 ? ts : process.execArgv
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** Resolves 'refused' when nothing listens on the port, 'connected' when something does. */
+function tryConnect(port: number): Promise<'refused' | 'connected' | string> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' })
+    s.once('connect', () => {
+      s.destroy()
+      resolve('connected')
+    })
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? 'refused' : (err.code ?? err.message)))
+  })
+}
+
+t.test('SIGTERM with requests in flight: they finish, new connections are refused, exit 0, lock released', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cni-shutdown-'))
+  const dataDir = join(dir, 'pgdata')
+  let child: ChildProcess | null = null
+  t.teardown(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const port = await freePort()
+  child = spawn(process.execPath, [...loaderArgs(), SERVER], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      LOG_LEVEL: 'info',
+      METRICS: 'off',
+      RATE_LIMIT_MAX: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const proc = child
+  let out = ''
+  proc.stdout!.on('data', (d) => (out += d))
+  proc.stderr!.on('data', (d) => (out += d))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  )
+
+  const base = `http://127.0.0.1:${port}`
+  const startDeadline = Date.now() + 45_000
+  let ready = false
+  while (!ready && Date.now() < startDeadline && proc.exitCode === null) {
+    ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false)
+    if (!ready) await sleep(100)
+  }
+  t.ok(ready, 'the server starts and is ready')
+  if (!ready) return t.comment(out.slice(-2000))
+  t.ok(existsSync(`${dataDir}.lock`), 'it holds the embedded database lock')
+
+  // Clients (and load balancers) keep connections open for reuse long after an answer: the server must
+  // close them itself once it is shutting down, not wait for the client to.
+  const keepAliveAgent = new Agent({ keepAlive: true, timeout: 60_000 })
+  t.teardown(() => keepAliveAgent.destroy())
+
+  // 1. A POST whose body is not sent yet: the server has the request (100 Continue) but cannot answer it.
+  const body = JSON.stringify({ performance: 'high', networkPolicy: 'required', instanceTypes: ['m5.large'], podsPerNode: 50, totalPods: 3000 })
+  const post = request(`${base}/v1/recommendations`, {
+    agent: keepAliveAgent,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue', connection: 'keep-alive' },
+  })
+  const postContinue = new Promise<void>((resolve) => post.once('continue', () => resolve()))
+  const postResponse = new Promise<IncomingMessage>((resolve, reject) => {
+    post.once('response', resolve)
+    post.once('error', reject)
+  })
+  post.flushHeaders()
+
+  // 2. The whole-catalog CSV capacity plan, read only after SIGTERM.
+  const csv = request(`${base}/v1/capacity-plans?totalPods=3000&format=csv`, { agent: keepAliveAgent })
+  const csvResponse = new Promise<IncomingMessage>((resolve, reject) => {
+    csv.once('response', (res) => {
+      res.pause()
+      resolve(res)
+    })
+    csv.once('error', reject)
+  })
+  csv.end()
+
+  await Promise.race([Promise.all([postContinue, csvResponse]), sleep(10_000)])
+  const csvRes = await Promise.race([csvResponse, sleep(1).then(() => null)])
+  t.ok(csvRes, 'the CSV answer has started (headers in) before SIGTERM')
+
+  const termAt = Date.now()
+  proc.kill('SIGTERM')
+
+  // The listening socket closes at once, while the two requests are still open.
+  let connectResult = await tryConnect(port)
+  while (connectResult === 'connected' && Date.now() - termAt < 5000) {
+    await sleep(25)
+    connectResult = await tryConnect(port)
+  }
+  t.equal(connectResult, 'refused', `new connections are refused after SIGTERM (${Date.now() - termAt} ms)`)
+  t.equal(proc.exitCode, null, 'the process waits for the requests in flight')
+
+  post.end(body)
+  const postRes = await postResponse
+  let postBody = ''
+  for await (const chunk of postRes) postBody += chunk
+  t.equal(postRes.statusCode, 200, 'the in-flight POST is answered 200')
+  t.ok(JSON.parse(postBody).recommendation, 'with a whole recommendation')
+
+  let csvText = ''
+  if (csvRes) {
+    csvRes.resume()
+    for await (const chunk of csvRes) csvText += chunk
+    t.equal(csvRes.statusCode, 200, 'the in-flight CSV answer completes with 200')
+    const declared = Number(csvRes.headers['content-length'] ?? NaN)
+    if (Number.isFinite(declared)) t.equal(Buffer.byteLength(csvText), declared, 'every byte of it')
+    t.ok(csvText.split('\n').length > 100, `the whole catalog (${csvText.split('\n').length} lines)`)
+  }
+
+  const exit = await Promise.race([exited, sleep(15_000).then(() => null)])
+  t.ok(exit, 'the process exits within 15 s of SIGTERM')
+  if (!exit) return t.comment(out.slice(-2000))
+  t.same({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, `exit code 0 (${exit.at - termAt} ms after SIGTERM)`)
+  t.match(out, /shutting down/, 'it logged the shutdown')
+  t.notOk(existsSync(`${dataDir}.lock`), 'the embedded database lock file is removed')
+
+  const db = await openPglite(dataDir)
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog_versions')
+  await db.close()
+  t.equal(rows[0]!.n, 1, 'another process opens the data directory, intact')
+})
