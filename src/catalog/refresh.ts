@@ -177,6 +177,18 @@ async function finishRun(
   )
 }
 
+/** A run still 'running' after this long was abandoned by a process that died. */
+export const ABANDONED_AFTER_MINUTES = 60
+
+/** The database is away: no run could even be recorded. Answered as 503. */
+export class DatabaseUnavailableError extends Error {
+  readonly statusCode = 503
+  constructor(message: string) {
+    super(message)
+    this.name = 'DatabaseUnavailableError'
+  }
+}
+
 /** Refreshes in flight in this process, per database: a second one is refused at once, before it calls AWS. */
 const inFlight = new WeakSet<Db>()
 
@@ -200,11 +212,23 @@ export async function runRefresh(db: Db, regions: string[], opts: RefreshOptions
   const fetch = opts.fetch ?? fetchCatalog
   const started = clock().getTime()
 
-  const { rows } = await db.query<{ id: string }>(
-    "INSERT INTO refresh_runs (regions, status) VALUES ($1::text[], 'running') RETURNING id",
-    [wanted],
-  )
-  const runId = Number(rows[0]!.id)
+  let runId: number
+  try {
+    // A run left 'running' by a process that died (SIGKILL, OOM, eviction) is closed here: no refresh
+    // takes anywhere near an hour, so one that old has nobody left to finish it.
+    await db.query(
+      `UPDATE refresh_runs SET status = 'failed', finished_at = now(),
+         error = 'abandoned: the process running it ended before it finished'
+       WHERE status = 'running' AND started_at < now() - interval '${ABANDONED_AFTER_MINUTES} minutes'`,
+    )
+    const { rows } = await db.query<{ id: string }>(
+      "INSERT INTO refresh_runs (regions, status) VALUES ($1::text[], 'running') RETURNING id",
+      [wanted],
+    )
+    runId = Number(rows[0]!.id)
+  } catch (err) {
+    throw new DatabaseUnavailableError(`the database does not answer (${(err as Error).message}); nothing was refreshed`)
+  }
   const record = async (status: Exclude<RefreshRunStatus, 'running'>, fields: Parameters<typeof finishRun>[3]) => {
     try {
       await finishRun(db, runId, status, fields)

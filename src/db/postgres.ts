@@ -66,7 +66,11 @@ export function openPostgres(opts: PostgresOptions): Db {
         client.on('notification', (msg) => {
           if (msg.channel === channel) onNotify(msg.payload ?? '')
         })
+        // Both the 'error' event and a failed connect/LISTEN may report one loss: reconnect once per client.
+        let retried = false
         const retry = (err: Error) => {
+          if (retried) return
+          retried = true
           opts.onError?.(err)
           state.client = null
           client.removeAllListeners('error')
@@ -81,6 +85,11 @@ export function openPostgres(opts: PostgresOptions): Db {
         try {
           await client.connect()
           await client.query(`LISTEN ${channel}`)
+          if (state.stopped) {
+            // stop() ran while this connection was being made: it must not outlive it.
+            await client.end().catch(() => {})
+            return
+          }
           state.client = client
           delay = 250
           // Something may have changed while we were away.

@@ -83,7 +83,7 @@ function clientShape(e: GraphQLError | Error, code: string | undefined): GraphQL
   return { message: e.message, locations: g.locations, path: g.path as GraphQLFormattedError['path'], extensions: { ...extensions, code: code ?? (extensions as { code?: string }).code ?? fallback } }
 }
 
-const REFRESH_CODES: Record<number, string> = { 409: 'REFRESH_IN_PROGRESS', 422: 'REFRESH_REFUSED', 502: 'AWS_UNAVAILABLE' }
+const REFRESH_CODES: Record<number, string> = { 409: 'REFRESH_IN_PROGRESS', 422: 'REFRESH_REFUSED', 502: 'AWS_UNAVAILABLE', 503: 'DATABASE_UNAVAILABLE' }
 
 type Tagged = InstanceType & { __region: string }
 

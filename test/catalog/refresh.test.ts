@@ -381,3 +381,21 @@ t.test('only one refresh at a time', async (t) => {
     t.equal(runs.get(report.runId), 'succeeded')
   })
 })
+
+t.test('a run abandoned by a dead process is closed by the next refresh', async (t) => {
+  const { db } = await freshDatabase(t)
+  const { migrate, readMigrations } = await import('../../src/db/migrate.js')
+  const { MIGRATIONS_DIR } = await import('../../src/paths.js')
+  await migrate(db, await readMigrations(MIGRATIONS_DIR))
+  await db.query("INSERT INTO refresh_runs (regions, status, started_at) VALUES ('{us-east-1}', 'running', now() - interval '2 hours')")
+  await db.query("INSERT INTO refresh_runs (regions, status, started_at) VALUES ('{us-east-1}', 'running', now() - interval '5 minutes')")
+  await runRefresh(db, ['us-east-1'], {
+    fetch: async () => {
+      throw new Error('AWS is away')
+    },
+  }).catch(() => {})
+  const { rows } = await db.query<{ status: string; error: string | null }>('SELECT status, error FROM refresh_runs ORDER BY id')
+  t.match(rows[0], { status: 'failed', error: /abandoned/ }, 'two hours old: abandoned')
+  t.equal(rows[1]!.status, 'running', 'five minutes old: may still be fetching, left alone')
+  t.equal(rows[2]!.status, 'failed', 'this run failed on its own account')
+})

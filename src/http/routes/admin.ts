@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import {
   listRefreshRuns,
   MAX_REGIONS,
-  RefreshFailedError,
+  DatabaseUnavailableError, RefreshFailedError,
   RefreshInProgressError,
   RefreshRefusedError,
   runRefresh,
@@ -45,6 +45,7 @@ export function refreshErrorBody(err: unknown): ErrorBody | null {
   if (err instanceof RefreshInProgressError) return errorBody(409, err.message)
   if (err instanceof RefreshRefusedError) return errorBody(422, err.message)
   if (err instanceof RefreshFailedError) return errorBody(502, err.message)
+  if (err instanceof DatabaseUnavailableError) return errorBody(503, err.message)
   return null
 }
 
