@@ -99,7 +99,7 @@ function rssMiB(pid: number): { rss: number; peak: number } {
 async function startService(dataDir: string, databaseUrl = ''): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now()
   const child = spawn(process.execPath, [join(ROOT, 'dist/src/server.js')], {
-    env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: databaseUrl, RATE_LIMIT_MAX: '100000000' },
+    env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: databaseUrl, RATE_LIMIT_MAX: '10000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   await waitReady(SERVICE_PORT, '/readyz')

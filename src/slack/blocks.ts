@@ -37,6 +37,8 @@ export interface SlackMessage {
 
 /** Cuts at `max` characters (counting the ellipsis). */
 export function clip(s: string, max: number): string {
+  // A string no longer in UTF-16 units than `max` has no more code points either: no need to split it.
+  if (s.length <= max) return s
   const chars = [...s]
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`
 }
