@@ -21,4 +21,3 @@ for (const c of canned) {
   app.route({ method: c.method, url: c.path, handler: async (_req, reply) => reply.type(c.contentType).send(body) })
 }
 await app.listen({ port: Number(port), host: '127.0.0.1' })
-process.send?.('ready')

@@ -43,6 +43,8 @@ export interface AppDeps {
  * The process concerns (listen, signals) live in server.ts.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const requestIdPrefix = randomUUID().slice(0, 8)
+  let requestSeq = 0
   const app = Fastify({
     logger:
       deps.logger === undefined
@@ -54,9 +56,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
             },
           }
         : (deps.logger as boolean),
+    // A caller's own id is kept when it is sane; otherwise this process' random prefix and a sequence
+    // number: unique across replicas and restarts, and cheaper than a UUID per request.
     genReqId: (req) => {
       const given = req.headers['x-request-id']
-      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : `${requestIdPrefix}-${(++requestSeq).toString(36)}`
     },
     requestIdHeader: false,
     // Limits set on purpose (README "Limits"): JSON bodies up to 256 KiB, a request must arrive and be
@@ -86,10 +90,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => {
     await catalog.stop()
     if (ownsDb) await db.close()
-  })
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    done()
   })
 
   registerErrorHandling(app)

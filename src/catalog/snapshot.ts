@@ -23,8 +23,8 @@ export class CatalogSnapshot {
   readonly typeList: readonly InstanceType[]
   readonly regions: readonly RegionPrices[]
   private readonly prices: ReadonlyMap<string, ReadonlyMap<string, Price>>
-  private readonly memo = new Lru<unknown>(20_000, () => 1)
-  private readonly bodies = new Lru<Buffer>(64 * 1024 * 1024, (b) => b.length)
+  private readonly memo = new BoundedCache<unknown>(20_000, () => 1)
+  private readonly bodies = new BoundedCache<Buffer>(64 * 1024 * 1024, (b) => b.length)
 
   constructor(version: CatalogVersion, types: InstanceType[], prices: Price[]) {
     this.version = version.version
@@ -105,9 +105,13 @@ export class CatalogSnapshot {
   }
 }
 
-/** A small LRU: Map keeps insertion order, so the first key is the least recently used. */
-class Lru<V> {
-  private readonly map = new Map<string, V>()
+/**
+ * A bounded cache that keeps what is used: a hit only marks its entry (no reordering, so a hit costs
+ * one Map lookup); when over budget, the oldest entries are evicted unless marked, and a marked one
+ * gets a second chance at the young end (the CLOCK approximation of least-recently-used).
+ */
+export class BoundedCache<V> {
+  private readonly map = new Map<string, { value: V; used: boolean }>()
   private used = 0
   constructor(
     private readonly budget: number,
@@ -115,11 +119,10 @@ class Lru<V> {
   ) {}
 
   get(key: string): V | undefined {
-    const v = this.map.get(key)
-    if (v === undefined) return undefined
-    this.map.delete(key)
-    this.map.set(key, v)
-    return v
+    const e = this.map.get(key)
+    if (e === undefined) return undefined
+    e.used = true
+    return e.value
   }
 
   set(key: string, value: V): void {
@@ -127,15 +130,22 @@ class Lru<V> {
     if (size > this.budget) return
     const old = this.map.get(key)
     if (old !== undefined) {
-      this.used -= this.sizeOf(old)
+      this.used -= this.sizeOf(old.value)
       this.map.delete(key)
     }
-    this.map.set(key, value)
+    this.map.set(key, { value, used: false })
     this.used += size
-    for (const [k, v] of this.map) {
-      if (this.used <= this.budget) break
+    // Each entry is looked at most twice per eviction round, so this ends.
+    let guard = this.map.size * 2
+    for (const [k, e] of this.map) {
+      if (this.used <= this.budget || guard-- <= 0) break
       this.map.delete(k)
-      this.used -= this.sizeOf(v)
+      if (e.used && k !== key) {
+        e.used = false
+        this.map.set(k, e)
+      } else {
+        this.used -= this.sizeOf(e.value)
+      }
     }
   }
 }

@@ -193,12 +193,13 @@ t.test('Deployment: replicas, probes on the app routes and port, env from src/co
   t.match(text, /# Memory[^\n]*(\n\s*#[^\n]*)*bench\/results\.md/, 'the manifest says where the memory figure comes from')
   // Sized from the benchmark's resident memory when it has one, else the 200Mi / 400Mi default.
   const results = join(ROOT, 'bench', 'results.md')
-  const rss = existsSync(results) ? /resident memory[^|]*\|\s*(\d+) \/ (\d+) \/ (\d+) MiB/.exec(readFileSync(results, 'utf8')) : null
+  // Pods run against a PostgreSQL server, so the benchmark's figure with a server is the one that counts.
+  const rss = existsSync(results) ? /resident memory, PostgreSQL server[^|]*\|\s*(\d+) \/ (\d+) \/ (\d+) MiB/.exec(readFileSync(results, 'utf8')) : null
   if (rss) {
     const [idle, loaded, peak] = rss.slice(1).map(Number) as [number, number, number]
     t.ok(mi(api.resources.requests.memory) >= Math.max(idle, loaded), `the request covers the loaded figure (${loaded} MiB)`)
-    t.ok(mi(api.resources.limits.memory) >= peak, `the limit covers the peak (${peak} MiB)`)
-    t.ok(text.includes(`${idle} / ${loaded} /`) && text.includes(`${peak} MiB`), 'the comment quotes the figures')
+    t.ok(mi(api.resources.limits.memory) >= peak * 1.5, `the limit leaves room over the peak (${peak} MiB)`)
+    t.match(text, /resident memory, PostgreSQL server/, 'the comment names the figure it comes from')
   } else {
     t.same([api.resources.requests.memory, api.resources.limits.memory], ['200Mi', '400Mi'], 'the default without a benchmark figure')
   }

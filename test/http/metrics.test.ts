@@ -224,3 +224,19 @@ t.test('Db.stats(): pg pool usage on PostgreSQL, nothing on PGlite', async (t) =
   t.same(Object.keys(stats).sort(), ['idle', 'total', 'waiting'])
   t.ok(stats.total >= 1 && stats.idle <= stats.total && stats.waiting === 0)
 })
+
+t.test('request series render as a Prometheus histogram, labels escaped', async (t) => {
+  const { RequestMetrics } = await import('../../src/http/metrics.js')
+  const m = new RequestMetrics()
+  m.observe('GET', '/a"b\\c', 200, 0.003)
+  m.observe('GET', '/a"b\\c', 200, 7)
+  m.observe('GET', '/a"b\\c', 200, 60)
+  const text = m.render()
+  const labels = 'method="GET",route="/a\\"b\\\\c",status_code="200"'
+  t.match(text, `http_requests_total{${labels}} 3`)
+  t.match(text, `http_request_duration_seconds_bucket{le="0.005",${labels}} 1`)
+  t.match(text, `http_request_duration_seconds_bucket{le="10",${labels}} 2`)
+  t.match(text, `http_request_duration_seconds_bucket{le="+Inf",${labels}} 3`)
+  t.match(text, `http_request_duration_seconds_sum{${labels}} 67.003`)
+  t.match(text, '# TYPE http_request_duration_seconds histogram')
+})

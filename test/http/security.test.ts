@@ -4,12 +4,19 @@ import { buildTestApp } from '../helper.js'
 t.test('security headers, CORS, rate limit and size limits', async (t) => {
   const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_SECONDS: '60' } })
 
-  t.test('security headers on answers and pages', async (t) => {
-    for (const url of ['/v1/catalog', '/docs/static/index.html', '/graphiql']) {
+  t.test('security headers: pages load only their own scripts; answers may not be rendered or framed', async (t) => {
+    for (const url of ['/docs/static/index.html', '/graphiql', '/']) {
       const res = await app.inject({ url, remoteAddress: `10.0.0.${url.length}` })
       t.equal(res.headers['x-content-type-options'], 'nosniff', url)
       t.match(res.headers['content-security-policy'], /default-src 'self'/, url)
       t.match(res.headers['content-security-policy'], /script-src 'self'/, url)
+    }
+    for (const url of ['/v1/catalog', '/v1/instance-types/m5.large/max-pods', '/healthz']) {
+      const res = await app.inject({ url, remoteAddress: `10.0.1.${url.length}` })
+      t.equal(res.headers['x-content-type-options'], 'nosniff', url)
+      t.equal(res.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'", url)
+      t.equal(res.headers['referrer-policy'], 'no-referrer', url)
+      t.notOk(res.headers['x-ratelimit-remaining'], 'no rate-limit headers until the limit is hit')
     }
   })
 
@@ -67,7 +74,8 @@ t.test('CORS when configured: only the listed origins', async (t) => {
   const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://portal.example.com' } })
   const ok = await app.inject({ url: '/v1/catalog', headers: { origin: 'https://portal.example.com' } })
   t.equal(ok.headers['access-control-allow-origin'], 'https://portal.example.com')
+  const page = await app.inject({ url: '/graphiql' })
   const no = await app.inject({ url: '/v1/catalog', headers: { origin: 'https://evil.example' } })
   t.notOk(no.headers['access-control-allow-origin'])
-  t.match(ok.headers['content-security-policy'], /frame-ancestors 'self' https:\/\/portal\.example\.com/, 'the portal may embed the page')
+  t.match(page.headers['content-security-policy'], /frame-ancestors 'self' https:\/\/portal\.example\.com/, 'the portal may embed the pages')
 })
