@@ -1,8 +1,6 @@
 import t from 'tap'
 import { PricingClient, GetProductsCommand } from '@aws-sdk/client-pricing'
 import { EC2Client } from '@aws-sdk/client-ec2'
-// Transitive dependency of the SDK (no package.json entry): used here only to get tiny retry delays.
-import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import {
   fetchCatalog,
   fetchInstanceTypes,
@@ -20,48 +18,24 @@ import {
   type FakeAws,
   type RecordedRequest,
 } from '../fakes/fake-aws.js'
-
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
-const fastRetry = (attempts: number) => new ConfiguredRetryStrategy(attempts, () => 5)
+import { fastRetry, resetScenario, sdkClients, TEST_CREDENTIALS as credentials } from '../fakes/aws-fixtures.js'
 
 let fake: FakeAws
+let aws: ReturnType<typeof sdkClients>
 t.before(async () => {
   fake = await startFakeAws()
+  aws = sdkClients(fake, 3)
 })
-t.teardown(() => fake.close())
+t.teardown(() => {
+  aws.destroy()
+  return fake.close()
+})
 
-const created: { destroy(): void }[] = []
-t.teardown(() => created.forEach((c) => c.destroy()))
-
-function pricing(attempts = 3): PricingClient {
-  const c = new PricingClient({ region: 'us-east-1', endpoint: fake.url, credentials, retryStrategy: fastRetry(attempts) })
-  created.push(c)
-  return c
-}
-
-function ec2For(attempts = 3): (region: string) => EC2Client {
-  return (region) => {
-    const c = new EC2Client({ region, endpoint: fake.url, credentials, retryStrategy: fastRetry(attempts) })
-    created.push(c)
-    return c
-  }
-}
+const pricing = (attempts = 3): PricingClient => aws.pricing(attempts)
+const ec2For = (attempts = 3): ((region: string) => EC2Client) => aws.ec2For(attempts)
 
 /** Resets the fake to an empty, failure-free scenario and forgets its requests. */
-function scenario(s: Parameters<FakeAws['setScenario']>[0]): void {
-  fake.requests.length = 0
-  fake.setScenario({
-    products: [],
-    instanceTypes: [],
-    pricingPageSize: undefined,
-    ec2PageSize: undefined,
-    pricingThrottle: undefined,
-    ec2Throttle: undefined,
-    pricingFailure: undefined,
-    ec2Failure: undefined,
-    ...s,
-  })
-}
+const scenario = (s: Parameters<FakeAws['setScenario']>[0]) => resetScenario(fake, s)
 
 const seen = (service: RecordedRequest['service']) => fake.requests.filter((r) => r.service === service)
 
@@ -417,7 +391,10 @@ t.test('throttling is retried by the SDK standard strategy, then succeeds', asyn
     fake.setScenario({ pricingThrottle: { count: 1 }, ec2Throttle: { count: 1 } })
     const p = new PricingClient({ region: 'us-east-1', endpoint: fake.url, credentials, maxAttempts: 2 })
     const e = new EC2Client({ region: 'us-east-1', endpoint: fake.url, credentials, maxAttempts: 2 })
-    created.push(p, e)
+    t.teardown(() => {
+      p.destroy()
+      e.destroy()
+    })
     const out = await fetchCatalog(['us-east-1'], { pricingClient: p, ec2ClientFor: () => e })
     t.equal(out.prices.length, 5)
     t.equal(out.instanceTypes.length, 5)

@@ -1,11 +1,8 @@
 import t from 'tap'
 import pg from 'pg'
 import { readFileSync } from 'node:fs'
-import { PricingClient } from '@aws-sdk/client-pricing'
-import { EC2Client } from '@aws-sdk/client-ec2'
-// Transitive dependency of the SDK (no package.json entry): used here only to get tiny retry delays.
-import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import { fetchCatalog, type AwsSourceOptions } from '../../src/catalog/aws-source.js'
+import { instanceTypeXml, resetScenario, sdkClients } from '../fakes/aws-fixtures.js'
 import {
   listRefreshRuns,
   RefreshFailedError,
@@ -18,7 +15,7 @@ import { currentVersion, readInstanceTypes, readPrices } from '../../src/catalog
 import type { SeedFile } from '../../src/catalog/seed.js'
 import { ADVISORY_LOCKS, type Db } from '../../src/db/db.js'
 import { InputError, type InstanceType } from '../../src/domain/types.js'
-import { instanceTypeXmlItem, productJson, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
+import { productJson, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
 import { backend, buildTestApp, freshDatabase } from '../helper.js'
 
 const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as SeedFile
@@ -28,28 +25,7 @@ const newUsd = (usd: number) => Math.round((usd + 0.001) * 1e6) / 1e6
 
 // ------------------------------------------------------------------ fixtures from the seed
 
-function typeXml(it: Pick<InstanceType, 'name'> & Partial<InstanceType>): string {
-  const maxEnis = it.maxEnis ?? 3
-  const cards: { index: number; maxEnis: number; baselineGbps?: number }[] = [
-    { index: 0, maxEnis, ...(it.networkBandwidthMbps ? { baselineGbps: it.networkBandwidthMbps / 1000 } : {}) },
-  ]
-  if (it.maxEnisAllCards !== undefined && it.maxEnisAllCards > maxEnis) cards.push({ index: 1, maxEnis: it.maxEnisAllCards - maxEnis })
-  return instanceTypeXmlItem({
-    name: it.name,
-    vcpu: it.vcpu,
-    memoryMiB: it.memoryMiB,
-    archs: it.arch === 'arm64' ? ['arm64'] : it.arch === null ? ['arm64_mac'] : ['x86_64'],
-    hypervisor: it.hypervisor,
-    bareMetal: it.bareMetal,
-    maxEnis,
-    maxCards: Math.max(it.networkCards ?? 1, cards.length),
-    cards,
-    ipv4PerEni: it.ipv4PerEni ?? 10,
-    ipv6: it.ipv6Supported,
-    encryptionInTransit: it.encryptionInTransit,
-    networkPerformance: it.networkPerformance,
-  })
-}
+const typeXml = instanceTypeXml
 
 interface Fixture {
   /** Seed types AWS no longer returns. */
@@ -82,44 +58,19 @@ function catalogScenario(f: Fixture = {}) {
 
 // ------------------------------------------------------------------ the fake and real SDK clients
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 let fake: FakeAws
+let aws: ReturnType<typeof sdkClients>
 t.before(async () => {
   fake = await startFakeAws()
+  aws = sdkClients(fake)
 })
-t.teardown(() => fake.close())
+t.teardown(() => {
+  aws.destroy()
+  return fake.close()
+})
 
-const clients: { destroy(): void }[] = []
-t.teardown(() => clients.forEach((c) => c.destroy()))
-
-function awsOptions(attempts = 2): AwsSourceOptions {
-  const retryStrategy = new ConfiguredRetryStrategy(attempts, () => 5)
-  const pricingClient = new PricingClient({ region: 'us-east-1', endpoint: fake.url, credentials, retryStrategy })
-  clients.push(pricingClient)
-  return {
-    pricingClient,
-    ec2ClientFor: (region) => {
-      const c = new EC2Client({ region, endpoint: fake.url, credentials, retryStrategy })
-      clients.push(c)
-      return c
-    },
-  }
-}
-
-function scenario(s: Parameters<FakeAws['setScenario']>[0]): void {
-  fake.requests.length = 0
-  fake.setScenario({
-    products: [],
-    instanceTypes: [],
-    pricingPageSize: undefined,
-    ec2PageSize: undefined,
-    pricingThrottle: undefined,
-    ec2Throttle: undefined,
-    pricingFailure: undefined,
-    ec2Failure: undefined,
-    ...s,
-  })
-}
+const awsOptions = (): AwsSourceOptions => aws.options()
+const scenario = (s: Parameters<FakeAws['setScenario']>[0]) => resetScenario(fake, s)
 
 /** A database holding the seed (the app seeds it), and the app serving it from memory. */
 async function seeded(t: { teardown(fn: () => unknown): void }) {

@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { ensureSeeded, type SeedFile } from '../../src/catalog/seed.js'
 import { migrate, readMigrations } from '../../src/db/migrate.js'
-import type { InstanceType } from '../../src/domain/types.js'
+import { instanceTypeXml } from '../fakes/aws-fixtures.js'
 import { MIGRATIONS_DIR } from '../../src/paths.js'
-import { instanceTypeXmlItem, productJson, startFakeAws } from '../fakes/fake-aws.js'
+import { productJson, startFakeAws } from '../fakes/fake-aws.js'
 import { backend, freshDatabase } from '../helper.js'
 
 const CLI = fileURLToPath(new URL('../../scripts/refresh.ts', import.meta.url))
@@ -70,25 +70,7 @@ if (backend !== 'postgres') {
   const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as SeedFile
 
   /** What AWS would answer for the seed: every type, every us-east-1 price 3 % up (so a refresh changes rows). */
-  function typeXml(it: InstanceType): string {
-    const cards = [{ index: 0, maxEnis: it.maxEnis, ...(it.networkBandwidthMbps ? { baselineGbps: it.networkBandwidthMbps / 1000 } : {}) }]
-    if (it.maxEnisAllCards > it.maxEnis) cards.push({ index: 1, maxEnis: it.maxEnisAllCards - it.maxEnis })
-    return instanceTypeXmlItem({
-      name: it.name,
-      vcpu: it.vcpu,
-      memoryMiB: it.memoryMiB,
-      archs: it.arch === 'arm64' ? ['arm64'] : it.arch === null ? ['arm64_mac'] : ['x86_64'],
-      hypervisor: it.hypervisor,
-      bareMetal: it.bareMetal,
-      maxEnis: it.maxEnis,
-      maxCards: Math.max(it.networkCards, cards.length),
-      cards,
-      ipv4PerEni: it.ipv4PerEni,
-      ipv6: it.ipv6Supported,
-      encryptionInTransit: it.encryptionInTransit,
-      networkPerformance: it.networkPerformance,
-    })
-  }
+  const typeXml = instanceTypeXml
 
   t.test('a refresh killed half-way leaves the catalog exactly as it was', async (t) => {
     const { db, url } = await freshDatabase(t)

@@ -1,17 +1,13 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { PricingClient } from '@aws-sdk/client-pricing'
-import { EC2Client } from '@aws-sdk/client-ec2'
-// Transitive dependency of the SDK (no package.json entry): used here only to get tiny retry delays.
-import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import type { FastifyInstance } from 'fastify'
 import { fetchCatalog, type AwsSourceOptions } from '../../src/catalog/aws-source.js'
 import { currentVersion } from '../../src/catalog/repository.js'
 import type { SeedFile } from '../../src/catalog/seed.js'
 import { openPostgres } from '../../src/db/postgres.js'
-import type { InstanceType } from '../../src/domain/types.js'
 import { checkAdminAuth } from '../../src/http/routes/admin.js'
-import { instanceTypeXmlItem, productJson, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
+import { instanceTypeXml, resetScenario, sdkClients } from '../fakes/aws-fixtures.js'
+import { productJson, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
 import { backend, buildTestApp, freshDatabase } from '../helper.js'
 
 const TOKEN = 'admin-token-for-tests-0123456789'
@@ -22,63 +18,22 @@ const seedUsPrices = seed.prices.filter((p) => p.region === 'us-east-1')
 const newUsd = (usd: number) => Math.round((usd * 1.05) * 1e6) / 1e6
 
 /** The seed's types as DescribeInstanceTypes items; the seed's us-east-1 prices, 5 % up, as products. */
-function typeXml(it: InstanceType): string {
-  const cards: { index: number; maxEnis: number; baselineGbps?: number }[] = [
-    { index: 0, maxEnis: it.maxEnis, ...(it.networkBandwidthMbps ? { baselineGbps: it.networkBandwidthMbps / 1000 } : {}) },
-  ]
-  if (it.maxEnisAllCards > it.maxEnis) cards.push({ index: 1, maxEnis: it.maxEnisAllCards - it.maxEnis })
-  return instanceTypeXmlItem({
-    name: it.name,
-    vcpu: it.vcpu,
-    memoryMiB: it.memoryMiB,
-    archs: it.arch === 'arm64' ? ['arm64'] : it.arch === null ? ['arm64_mac'] : ['x86_64'],
-    hypervisor: it.hypervisor,
-    bareMetal: it.bareMetal,
-    maxEnis: it.maxEnis,
-    maxCards: Math.max(it.networkCards, cards.length),
-    cards,
-    ipv4PerEni: it.ipv4PerEni,
-    ipv6: it.ipv6Supported,
-    encryptionInTransit: it.encryptionInTransit,
-    networkPerformance: it.networkPerformance,
-  })
-}
-const allTypesXml = seed.instanceTypes.map(typeXml)
+const allTypesXml = seed.instanceTypes.map(instanceTypeXml)
 const allProducts = seedUsPrices.map((p) => productJson(p.instanceType, newUsd(p.usdPerHour).toFixed(6)))
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 let fake: FakeAws
+let aws: ReturnType<typeof sdkClients>
 t.before(async () => {
   fake = await startFakeAws()
+  aws = sdkClients(fake)
 })
-t.teardown(() => fake.close())
-const clients: { destroy(): void }[] = []
-t.teardown(() => clients.forEach((c) => c.destroy()))
+t.teardown(() => {
+  aws.destroy()
+  return fake.close()
+})
+const awsOptions = (): AwsSourceOptions => aws.options()
 
-function awsOptions(): AwsSourceOptions {
-  const retryStrategy = new ConfiguredRetryStrategy(2, () => 5)
-  const pricingClient = new PricingClient({ region: 'us-east-1', endpoint: fake.url, credentials, retryStrategy })
-  clients.push(pricingClient)
-  return {
-    pricingClient,
-    ec2ClientFor: (region) => {
-      const c = new EC2Client({ region, endpoint: fake.url, credentials, retryStrategy })
-      clients.push(c)
-      return c
-    },
-  }
-}
-
-function scenario(s: Parameters<FakeAws['setScenario']>[0]): void {
-  fake.requests.length = 0
-  fake.setScenario({
-    products: allProducts,
-    instanceTypes: allTypesXml,
-    pricingFailure: undefined,
-    ec2Failure: undefined,
-    ...s,
-  })
-}
+const scenario = (s: Parameters<FakeAws['setScenario']>[0]) => resetScenario(fake, { products: allProducts, instanceTypes: allTypesXml, ...s })
 
 async function adminApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = { ADMIN_TOKEN: TOKEN }) {
   return buildTestApp(t, { env, deps: { refresh: { awsOptions: awsOptions() } } })
