@@ -56,3 +56,19 @@ export async function buildTestApp(
   t.teardown(() => app.close())
   return app
 }
+
+/** Counts the database calls (queries and transactions) made from now until the test ends. */
+export function countDatabaseCalls(db: Db, t: Teardown): () => number {
+  const original = { query: db.query, tx: db.tx }
+  let calls = 0
+  db.query = ((...args: Parameters<Db['query']>) => {
+    calls++
+    return original.query.apply(db, args)
+  }) as Db['query']
+  db.tx = ((...args: Parameters<Db['tx']>) => {
+    calls++
+    return original.tx.apply(db, args)
+  }) as Db['tx']
+  t.teardown(() => Object.assign(db, original))
+  return () => calls
+}

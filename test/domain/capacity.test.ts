@@ -1,26 +1,14 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { allocatableCpuMilli, allocatableMemoryMiB, capacityPlan, kubeReservedPods, type CapacityInput } from '../../src/domain/capacity.js'
 import { maxPods } from '../../src/domain/density.js'
-import { InputError, type InstanceType, type Price } from '../../src/domain/types.js'
+import { seed, seedType, throwsInputError } from './fixtures.js'
 
-const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as { instanceTypes: InstanceType[]; prices: Price[] }
-const byName = new Map(seed.instanceTypes.map((it) => [it.name, it]))
-const type = (name: string): InstanceType => byName.get(name) ?? (() => { throw new Error(`${name} missing from the seed`) })()
+const type = seedType
 const usEast1 = new Map(seed.prices.filter((p) => p.region === 'us-east-1').map((p) => [p.instanceType, p.usdPerHour]))
 const priceOf = (name: string): number | null => usEast1.get(name) ?? null
 
-function throwsInputError(t: Test, fn: () => unknown, field: string): void {
-  try {
-    fn()
-    t.fail(`expected an InputError for ${field}`)
-  } catch (err) {
-    t.ok(err instanceof InputError, `InputError for ${field}`)
-    t.equal((err as InputError).field, field)
-    t.match((err as Error).message, field)
-  }
-}
 
 t.test('worked check: m5.large, 270 small pods, secondary-ip, us-east-1', async (t) => {
   const plan = capacityPlan({ totalPods: 270, podCpuMilli: 50, podMemoryMiB: 128, mode: 'secondary-ip' }, [type('m5.large')], priceOf)

@@ -2,15 +2,10 @@ import t, { type Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { eksCap, maxPods, maxPodsAllModes } from '../../src/domain/density.js'
-import { InputError, MODES, type InstanceType, type Mode } from '../../src/domain/types.js'
+import { MODES, type InstanceType, type Mode } from '../../src/domain/types.js'
+import { seed, seedType, throwsInputError } from './fixtures.js'
 
-const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as { instanceTypes: InstanceType[] }
-const byName = new Map(seed.instanceTypes.map((it) => [it.name, it]))
-const type = (name: string): InstanceType => {
-  const it = byName.get(name)
-  if (!it) throw new Error(`${name} missing from the seed`)
-  return it
-}
+const type = seedType
 
 // The fact tables live beside the repository (../shared/data). Outside CI their absence skips the checks;
 // in CI it is a failure, so the cross-check cannot silently stop running.
@@ -24,24 +19,12 @@ function withSharedTable(name: string, file: string, fn: (t: Test, rows: string[
   const rows = readFileSync(dataDir + file, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'))
   t.test(name, async (t) => fn(t, rows))
 }
-type Tap = Test
-
-function throwsInputError(t: Tap, fn: () => unknown, field: string, message?: RegExp): void {
-  try {
-    fn()
-    t.fail(`expected an InputError for ${field}`)
-  } catch (err) {
-    t.ok(err instanceof InputError, `InputError for ${field}`)
-    t.equal((err as InputError).field, field)
-    t.match((err as Error).message, message ?? field)
-  }
-}
 
 withSharedTable('secondary-ip maxPods equals AWS eni-max-pods for every type', 'eni-max-pods.tsv', (t, rows) => {
   t.equal(rows.length, 1391)
   const wrong: string[] = []
   for (const [name, published] of rows) {
-    const it = byName.get(name as string)
+    const it = seed.instanceTypes.find((x) => x.name === name)
     const got = it ? maxPods(it, 'secondary-ip').maxPods : 'missing'
     if (got !== Number(published)) wrong.push(`${name}: ${got} ≠ ${published}`)
   }

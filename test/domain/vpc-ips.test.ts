@@ -1,23 +1,11 @@
-import t, { type Test } from 'tap'
-import { readFileSync } from 'node:fs'
+import t from 'tap'
 import { clusterVpcIps, nodeVpcIps, spreadPods, type VpcIpsOptions } from '../../src/domain/vpc-ips.js'
 import { cidrsOverlap, parseSubnetCidr, subnetBudget } from '../../src/domain/cidr.js'
-import { InputError, type InstanceType, type Mode } from '../../src/domain/types.js'
+import { type InstanceType, type Mode } from '../../src/domain/types.js'
+import { seed, seedType, throwsInputError } from './fixtures.js'
 
-const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as { instanceTypes: InstanceType[] }
-const byName = new Map(seed.instanceTypes.map((it) => [it.name, it]))
-const type = (name: string): InstanceType => byName.get(name) ?? (() => { throw new Error(`${name} missing from the seed`) })()
+const type = seedType
 
-function throwsInputError(t: Test, fn: () => unknown, field: string): void {
-  try {
-    fn()
-    t.fail(`expected an InputError for ${field}`)
-  } catch (err) {
-    t.ok(err instanceof InputError, `InputError for ${field}`)
-    t.equal((err as InputError).field, field)
-    t.match((err as Error).message, field)
-  }
-}
 
 // [type, mode, pods, options, enis, secondaryIps, prefixes, total, podSubnetIps, nodeSubnetIps]
 type Case = [string, Mode, number, VpcIpsOptions, number, number, number, number, number, number]

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildClientSchema, buildSchema, getIntrospectionQuery, printSchema } from 'graphql'
 import { SCHEMA_SDL } from '../../src/graphql/plugin.js'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, countDatabaseCalls } from '../helper.js'
 
 t.test('GraphQL', async (t) => {
   const app = await buildTestApp(t)
@@ -69,23 +69,12 @@ t.test('GraphQL', async (t) => {
   })
 
   t.test('a family with price and max pods in three modes: no database round trip, one loader batch per field', async (t) => {
-    const db = app.ctx.db
-    const original = { query: db.query, tx: db.tx }
-    let roundTrips = 0
-    db.query = ((...args: Parameters<typeof db.query>) => {
-      roundTrips++
-      return original.query.apply(db, args)
-    }) as typeof db.query
-    db.tx = (...args) => {
-      roundTrips++
-      return original.tx.apply(db, args as Parameters<typeof db.tx>) as never
-    }
-    t.teardown(() => Object.assign(db, original))
+    const roundTrips = countDatabaseCalls(app.ctx.db, t)
     const { body } = await gql(`{ instanceTypes(family: "m5") { name price { usdPerHour }
       a: maxPods(mode: SECONDARY_IP) { maxPods } b: maxPods(mode: PREFIX_DELEGATION) { maxPods recommendedMaxPods } c: maxPods(mode: CUSTOM_NETWORKING) { maxPods }
       eu: price(region: "eu-west-1") { usdPerHour } } }`)
     t.notOk(body.errors)
-    t.equal(roundTrips, 0, 'answers come from the catalog in memory')
+    t.equal(roundTrips(), 0, 'answers come from the catalog in memory')
     const large = body.data.instanceTypes.find((i: { name: string }) => i.name === 'm5.large')
     t.same(large, { name: 'm5.large', price: { usdPerHour: 0.096 }, a: { maxPods: 29 }, b: { maxPods: 434, recommendedMaxPods: 110 }, c: { maxPods: 20 }, eu: { usdPerHour: 0.107 } })
   })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, countDatabaseCalls } from '../helper.js'
 
 t.test('recommendations over REST', async (t) => {
   const app = await buildTestApp(t)
@@ -98,22 +98,11 @@ t.test('recommendations over REST', async (t) => {
   })
 
   t.test('the hot path does not touch the database', async (t) => {
-    const db = app.ctx.db
-    const original = { query: db.query, tx: db.tx }
-    let calls = 0
-    db.query = ((...args: Parameters<typeof db.query>) => {
-      calls++
-      return original.query.apply(db, args)
-    }) as typeof db.query
-    db.tx = ((...args: Parameters<typeof db.tx>) => {
-      calls++
-      return original.tx.apply(db, args)
-    }) as typeof db.tx
-    t.teardown(() => Object.assign(db, original))
+    const calls = countDatabaseCalls(app.ctx.db, t)
     await app.inject({ method: 'POST', url: '/v1/recommendations', payload: { performance: 'high', networkPolicy: 'required', podsPerNode: 40, totalPods: 900, instanceTypes: ['c6i.xlarge'] } })
     await app.inject('/v1/capacity-plans?totalPods=900&family=c6i')
     await app.inject('/v1/instance-types/c6i.xlarge/max-pods?mode=prefix-delegation')
-    t.equal(calls, 0, 'answers come from the catalog in memory')
+    t.equal(calls(), 0, 'answers come from the catalog in memory')
   })
 
   t.test('every contract route is in the OpenAPI document', async (t) => {
