@@ -107,7 +107,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'capacity', description: 'Nodes, VPC IPs and dollars for a workload' },
         { name: 'recommendations', description: 'Which CNI to run, scored and explained' },
         { name: 'catalog', description: 'Catalog version, freshness and refresh' },
-        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'health', description: 'Liveness, readiness and metrics' },
+        { name: 'slack', description: 'The /cni slash command (signed Slack requests only)' },
+        { name: 'charts', description: 'SVG charts of the same answers, for Slack messages and the portal' },
       ],
     },
   })
