@@ -715,8 +715,13 @@ function summaryOf(sorted: readonly Evaluated[], req: Requirements, satisfiable:
         .filter((c) => c.weight > 0)
         .map((c) => ({ c, gain: c.score - (top.criteria.find((t) => t.criterion === c.criterion)?.score ?? 0) }))
         .sort((a, b) => b.gain - a.gain || CRITERIA.indexOf(a.c.criterion) - CRITERIA.indexOf(b.c.criterion))[0]
+      // An unmaintained project is never "worth it": say what it is better at, and why not to pick it.
+      const unmaintained = runnerUp.option.facts.maintenance.value.status === 'unmaintained'
+      const better = edge && edge.gain > 0 ? CRITERION_WORDS[edge.c.criterion] : null
       sentences.push(
-        `Next is ${runnerUp.option.name} at ${runnerUp.score}${edge && edge.gain > 0 ? `, worth it if ${CRITERION_WORDS[edge.c.criterion]} matters more to you` : ''}.`,
+        unmaintained
+          ? `Next is ${runnerUp.option.name} at ${runnerUp.score}${better ? `, stronger on ${better}` : ''}, but it is unmaintained: no fixes, no security updates.`
+          : `Next is ${runnerUp.option.name} at ${runnerUp.score}${better ? `, worth it if ${better} matters more to you` : ''}.`,
       )
     }
     const blocked = sorted.filter((e) => e.blockers.length > 0)

@@ -450,3 +450,10 @@ t.test('requirements are echoed as given', async (t) => {
   const asked = req({ multicast: 'preferred', podsPerNode: 40 })
   t.same(recommend(asked, catalog).requirements, asked)
 })
+
+t.test('an unmaintained runner-up is never called worth it', async (t) => {
+  const r = recommend(req({ multicast: 'required' }), catalog)
+  t.equal(r.recommendation?.id, 'cilium-overlay')
+  t.match(r.summary, /Weave Net[^.]*unmaintained/)
+  t.notMatch(r.summary, /Weave Net[^.]*worth it/)
+})
