@@ -206,7 +206,7 @@ const VPC_NODE_SUBNET = fact<PodIpSource>(
 const VPC_NO_MULTICAST = fact<MulticastSupport>(
   'none',
   REFS.vpcCniMulticastIssue,
-  'No pod multicast: the VPC CNI issue was closed with "no plans" (roadmap #1918 still open), and Transit Gateway multicast membership is per ENI, not per pod.',
+  'The VPC CNI multicast issue was closed with "no plans" (roadmap #1918 still open), and Transit Gateway multicast membership is per ENI, not per pod.',
 )
 const VPC_VISIBLE = fact<Support>(
   'yes',
