@@ -11,6 +11,8 @@ const FILES = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/assets/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  // Browsers ask for /favicon.ico on every page (/, /docs, /graphiql); an SVG answers them all.
+  '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },
 } as const
 
 // Scripts and styles from this origin only; images may be the chart SVGs. No frame-ancestors: the
