@@ -13,7 +13,7 @@
 //   read and cni_db_up 0; at most one such read is in flight at a time.
 // - cni_db_pool_total/idle/waiting: pg.Pool usage via Db.stats() (absent on PGlite, which has no pool).
 // - the default process and Node.js metrics (collectDefaultMetrics on this registry).
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import { catalogStamp } from '../answers/answers.js'
 import type { AppContext } from './context.js'
@@ -252,10 +252,20 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): AppMetri
   }
   const metrics = createMetrics(ctx)
   app.decorate('metrics', metrics)
-  // fastify already takes hrtime when a request arrives (reply.elapsedTime, ms): no hook of our own.
+  // Each route gets its own onResponse hook that already knows its pattern (request.routeOptions builds
+  // a fresh object on every read); requests no route matched are counted by one global hook.
+  // fastify takes hrtime when a request arrives (reply.elapsedTime, ms): no timing hook of our own.
+  app.addHook('onRoute', (route) => {
+    const pattern = route.url ?? UNMATCHED_ROUTE
+    const observe: onResponseHookHandler = (request, reply, done) => {
+      metrics.observeRequest(request.method, pattern, reply.statusCode, reply.elapsedTime / 1000)
+      done()
+    }
+    const existing = route.onResponse
+    route.onResponse = existing === undefined ? [observe] : [...(Array.isArray(existing) ? existing : [existing]), observe]
+  })
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE)
-    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
+    if (request.is404) metrics.observeRequest(request.method, UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
   if (ctx.config.metrics === 'on') {

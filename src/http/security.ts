@@ -12,14 +12,13 @@ import { errorBody } from './errors.js'
 export const MAX_URL_LENGTH = 8192
 
 /**
- * Who a request counts against. Slack posts from Slack's shared addresses, so Slack requests count
- * per workspace (team_id, known once the form is parsed); everything else per client address
- * (behind a proxy, set trustProxy so this is the caller, not the proxy).
+ * Slack posts from Slack's shared addresses, so the Slack route counts requests per workspace
+ * (team_id, known once the form is parsed: the limiter runs as a preHandler). Everything else counts
+ * per client address (behind a proxy, set trustProxy so this is the caller, not the proxy).
  */
-function clientKey(request: FastifyRequest): string {
+export function slackRateLimitKey(request: FastifyRequest): string {
   const body = request.body as { team_id?: unknown } | undefined
-  if (request.url.startsWith('/slack/') && body && typeof body.team_id === 'string') return `slack:${body.team_id.slice(0, 64)}`
-  return `ip:${request.ip}`
+  return body && typeof body.team_id === 'string' ? `slack:${body.team_id.slice(0, 64)}` : `ip:${request.ip}`
 }
 
 export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -102,12 +101,10 @@ async function security(app: FastifyInstance): Promise<void> {
       max: config.rateLimitMax,
       timeWindow: config.rateLimitWindowSeconds * 1000,
       hook: 'preHandler', // after the body is parsed, so Slack requests can count per workspace
-      keyGenerator: clientKey,
       // x-ratelimit-* on every answer cost more than they help (spreadsheets and Slack ignore them);
       // a refused request still says when to come back (Retry-After) and what the limit is.
       addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-      // Probes must never be throttled.
-      allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+      // Probes are exempt (their routes say rateLimit: false): a throttled probe takes a healthy pod out.
       errorResponseBuilder: (_request, context) => {
         const err = errorBody(429, `rate limit exceeded: at most ${context.max} requests per ${context.after} from one client; retry in ${Math.ceil(context.ttl / 1000)} s`)
         return Object.assign(new Error(err.message), err)

@@ -79,3 +79,24 @@ t.test('CORS when configured: only the listed origins', async (t) => {
   t.notOk(no.headers['access-control-allow-origin'])
   t.match(page.headers['content-security-policy'], /frame-ancestors 'self' https:\/\/portal\.example\.com/, 'the portal may embed the pages')
 })
+
+t.test('Slack requests count per workspace, not per (shared) Slack address', async (t) => {
+  const { createHmac } = await import('node:crypto')
+  const secret = 'rate-limit-test-secret'
+  const now = 1_800_000_000
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', SLACK_SIGNING_SECRET: secret }, deps: { clock: () => new Date(now * 1000) } })
+  const post = (team: string) => {
+    const body = new URLSearchParams({ command: '/cni', text: 'help', team_id: team, user_id: 'U1' }).toString()
+    const signature = `v0=${createHmac('sha256', secret).update(`v0:${now}:${body}`).digest('hex')}`
+    return app.inject({
+      method: 'POST',
+      url: '/slack/commands',
+      remoteAddress: '3.3.3.3', // every workspace arrives from Slack's addresses
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(now), 'x-slack-signature': signature },
+      payload: body,
+    })
+  }
+  const a = [await post('TA'), await post('TA'), await post('TA')].map((r) => r.statusCode)
+  t.same(a, [200, 200, 429], 'one workspace hits its limit')
+  t.equal((await post('TB')).statusCode, 200, 'another workspace from the same address is not affected')
+})

@@ -5,6 +5,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/healthz',
     {
+      config: { rateLimit: false },
       schema: {
         tags: ['health'],
         summary: 'Liveness: 200 while the process lives',
@@ -18,6 +19,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/readyz',
     {
+      config: { rateLimit: false },
       schema: {
         tags: ['health'],
         summary: 'Readiness: 200 when the database answers and the catalog is loaded, 503 with the reason otherwise',

@@ -21,6 +21,7 @@ import {
 import { parseCommand, usageFromError, type CommandName } from '../../slack/commands.js'
 import { verifySlackSignature } from '../../slack/signature.js'
 import { documentedOnly } from '../input.js'
+import { slackRateLimitKey } from '../security.js'
 import { errorBody, errorSchema } from '../errors.js'
 
 declare module 'fastify' {
@@ -132,6 +133,7 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/slack/commands',
     {
+      config: { rateLimit: { keyGenerator: slackRateLimitKey } },
       validatorCompiler: documentedOnly,
       onRequest: async (request, reply) => {
         if (secret === null) {
