@@ -7,8 +7,10 @@
 // Endpoints come from the SDK's standard chain, so AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_PRICING and
 // AWS_ENDPOINT_URL_EC2 work without code here.
 
-import { PricingClient, paginateGetProducts, type Filter, type PricingClientConfig } from '@aws-sdk/client-pricing'
-import { EC2Client, paginateDescribeInstanceTypes, type InstanceTypeInfo } from '@aws-sdk/client-ec2'
+// The SDK clients are loaded when a refresh first runs, not at start-up: together they hold ~70 MiB,
+// and most replicas never refresh (a CronJob does).
+import type { Filter, PricingClient, PricingClientConfig } from '@aws-sdk/client-pricing'
+import type { EC2Client, InstanceTypeInfo } from '@aws-sdk/client-ec2'
 import type { InstanceType, Price } from '../domain/types.js'
 
 export interface AwsSourceLog {
@@ -164,7 +166,8 @@ export function parsePriceListEntry(entry: unknown): ParsedPrice {
   return { ok: false, reason: sawDimension ? 'non-usd' : 'no-ondemand-term' }
 }
 
-function defaultPricingClient(region: string, opts: AwsSourceOptions): PricingClient {
+async function defaultPricingClient(region: string, opts: AwsSourceOptions): Promise<PricingClient> {
+  const { PricingClient } = await import('@aws-sdk/client-pricing')
   return new PricingClient({
     region: pricingEndpointRegion(region),
     maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -175,7 +178,8 @@ function defaultPricingClient(region: string, opts: AwsSourceOptions): PricingCl
 export async function fetchPrices(region: string, opts: AwsSourceOptions = {}): Promise<PricesResult> {
   pricingEndpointRegion(region) // fails fast on partitions the API does not serve
   const log = opts.log ?? silentLog
-  const owned = opts.pricingClient ? null : defaultPricingClient(region, opts)
+  const owned = opts.pricingClient ? null : await defaultPricingClient(region, opts)
+  const { paginateGetProducts } = await import('@aws-sdk/client-pricing')
   const client = opts.pricingClient ?? (owned as PricingClient)
   const asOf = (opts.now?.() ?? new Date()).toISOString()
   const skipped: SkipCounts = {}
@@ -291,7 +295,8 @@ export function mapInstanceTypeInfo(info: InstanceTypeInfo): MappedType {
   }
 }
 
-function defaultEc2Client(region: string, opts: AwsSourceOptions): EC2Client {
+async function defaultEc2Client(region: string, opts: AwsSourceOptions): Promise<EC2Client> {
+  const { EC2Client } = await import('@aws-sdk/client-ec2')
   return new EC2Client({
     region,
     maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -301,7 +306,8 @@ function defaultEc2Client(region: string, opts: AwsSourceOptions): EC2Client {
 
 export async function fetchInstanceTypes(region: string, opts: AwsSourceOptions = {}): Promise<InstanceTypesResult> {
   const log = opts.log ?? silentLog
-  const owned = opts.ec2ClientFor ? null : defaultEc2Client(region, opts)
+  const owned = opts.ec2ClientFor ? null : await defaultEc2Client(region, opts)
+  const { paginateDescribeInstanceTypes } = await import('@aws-sdk/client-ec2')
   const client = opts.ec2ClientFor?.(region) ?? (owned as EC2Client)
   const skipped: SkipCounts = {}
   const byName = new Map<string, AwsInstanceType>()

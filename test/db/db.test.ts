@@ -82,3 +82,10 @@ t.test('a lock left by a dead process is taken over; a live owner is refused in-
   writeFileSync(`${dataDir}.lock`, `${process.pid}\n`)
   await db.close()
 })
+
+t.test('the embedded database runs with memory settings sized for the catalog', async (t) => {
+  const db = await openPglite('memory://')
+  t.teardown(() => db.close())
+  const { rows } = await db.query<{ shared_buffers: string }>('SHOW shared_buffers')
+  t.equal(rows[0]!.shared_buffers, '16MB')
+})
