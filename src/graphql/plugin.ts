@@ -20,7 +20,7 @@ import { maxPods } from '../domain/density.js'
 import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
-import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../http/routes/admin.js'
+import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../http/admin.js'
 import { GRAPHQL_SCHEMA_FILE } from '../paths.js'
 import { queryLimitsRule } from './cost.js'
 

@@ -5,7 +5,7 @@ import { fetchCatalog, type AwsSourceOptions } from '../../src/catalog/aws-sourc
 import { currentVersion } from '../../src/catalog/repository.js'
 import type { SeedFile } from '../../src/catalog/seed.js'
 import { openPostgres } from '../../src/db/postgres.js'
-import { checkAdminAuth } from '../../src/http/routes/admin.js'
+import { checkAdminAuth } from '../../src/http/admin.js'
 import { instanceTypeXml, resetScenario, sdkClients } from '../fakes/aws-fixtures.js'
 import { productJson, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
 import { backend, buildTestApp, freshDatabase } from '../helper.js'
