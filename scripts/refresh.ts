@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await migrate(db, await readMigrations(MIGRATIONS_DIR), (msg) => console.error(msg))
     // Branch-ENI limits come from the seed only: an empty database gets it first, as the service does.
-    const seeded = await ensureSeeded(db, await readSeed(SEED_FILE))
+    const seeded = await ensureSeeded(db, () => readSeed(SEED_FILE))
     if (seeded) console.error(`the catalog was empty: loaded the seed as version ${seeded}`)
     const report = await runRefresh(db, regions, {
       ...(args.maxDropShare !== undefined ? { maxDropShare: args.maxDropShare } : {}),

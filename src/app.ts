@@ -76,7 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const db = deps.db ?? (await openDb(config, (err) => app.log.warn({ err }, 'database connection error')))
   try {
     await migrate(db, await readMigrations(MIGRATIONS_DIR), (msg) => app.log.info(msg))
-    const seeded = await ensureSeeded(db, await readSeed(deps.seedFile ?? SEED_FILE))
+    const seeded = await ensureSeeded(db, () => readSeed(deps.seedFile ?? SEED_FILE))
     if (seeded) app.log.info({ catalogVersion: seeded }, 'catalog seeded')
   } catch (err) {
     if (ownsDb) await db.close().catch(() => {})

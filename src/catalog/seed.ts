@@ -23,8 +23,10 @@ export async function readSeed(path: string): Promise<SeedFile> {
  * Loads the seed when the database has no catalog yet. Racing replicas serialise on the catalog-write
  * lock inside replaceCatalog and re-check after it, so the seed lands once.
  */
-export async function ensureSeeded(db: Db, seed: SeedFile): Promise<number | null> {
+export async function ensureSeeded(db: Db, source: SeedFile | (() => Promise<SeedFile>)): Promise<number | null> {
   if (await currentVersion(db)) return null
+  // Read (a 1 MB file) only when the catalog is empty: every later start skips it.
+  const seed = typeof source === 'function' ? await source() : source
   return db.tx(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.catalogWrite])
     if (await currentVersion(q)) return null // another replica seeded while we waited for the lock
