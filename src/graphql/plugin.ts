@@ -8,7 +8,6 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql'
 import {
   capacityPlanAnswer,
   catalogSummary,
-  defaultDensity,
   findInstanceType,
   listInstanceTypes,
   maxPodsAnswer,
@@ -16,7 +15,6 @@ import {
 import { CAPACITY_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
 import { recommendationAnswer } from '../answers/recommendation.js'
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
-import { maxPods } from '../domain/density.js'
 import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
@@ -163,11 +161,8 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
       maxPods: async (queries: Array<{ obj: Tagged; params: Record<string, unknown> }>, ctx: Ctx) =>
         queries.map(({ obj, params }) => {
           try {
-            const q = parseFields(MAX_PODS_FIELDS, restArgs(params, ['mode']), { textual: false })
-            const it = ctx.snap.instanceType(obj.name) ?? obj
-            return q.daemonSetsPerNode === 0 && q.maxPodsCap === null
-              ? defaultDensity(ctx.snap, it)[q.mode]
-              : maxPods(it, q.mode, { daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap })
+            // The same answer as GET /v1/instance-types/{name}/max-pods and Query.maxPods.
+            return maxPodsAnswer(ctx.snap, obj.name, parseFields(MAX_PODS_FIELDS, restArgs(params, ['mode']), { textual: false }))
           } catch (err) {
             // A loader answers per item: an Error in the array fails only that field.
             return err instanceof InputError
