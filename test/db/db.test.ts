@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { openPglite, DataDirInUseError } from '../../src/db/pglite.js'
+import { existsSync } from 'node:fs'
+import { createDataDirInChild, openPglite, DataDirInUseError } from '../../src/db/pglite.js'
 import { backend, freshDatabase } from '../helper.js'
 
 t.test(`the database interface on ${backend}`, async (t) => {
@@ -87,5 +88,21 @@ t.test('the embedded database runs with memory settings sized for the catalog', 
   const db = await openPglite('memory://')
   t.teardown(() => db.close())
   const { rows } = await db.query<{ shared_buffers: string }>('SHOW shared_buffers')
-  t.equal(rows[0]!.shared_buffers, '16MB')
+  t.equal(rows[0]!.shared_buffers, '4MB')
+})
+
+t.test('a new data directory is created by a child process; a failed creation leaves nothing behind', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cni-pglite-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dataDir = join(dir, 'pgdata')
+  await createDataDirInChild(dataDir)
+  t.ok(existsSync(join(dataDir, 'PG_VERSION')), 'initdb ran in the child')
+  const db = await openPglite(dataDir)
+  const { rows } = await db.query<{ shared_buffers: string }>('SHOW shared_buffers')
+  t.equal(rows[0]!.shared_buffers, '4MB', 'and this process opens it with the embedded settings')
+  await db.close()
+
+  const broken = join(dir, 'broken')
+  await t.rejects(createDataDirInChild(broken, ['-c', 'shared_buffers=not-a-size']), /could not create the embedded database in .*broken \(exit 1\)/)
+  t.notOk(existsSync(broken), 'the half-made directory is removed, so the next start begins again')
 })
