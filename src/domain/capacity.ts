@@ -2,7 +2,7 @@
 // how many nodes, VPC addresses and dollars a workload takes. Pure: prices come in as a lookup.
 import { HOST_NETWORK_PODS, maxPods, requireIntegerAtLeast, type MaxPodsResult } from './density.js'
 import { InputError, MODES, type InstanceType, type Mode } from './types.js'
-import { clusterVpcIps, nodeVpcIps, readSettings, spreadPods, type WarmPool } from './vpc-ips.js'
+import { clusterVpcIps, readSettings, spreadPods, type WarmPool } from './vpc-ips.js'
 
 export const HOURS_PER_MONTH = 730
 export const DEFAULT_POD_CPU_MILLI = 100
@@ -186,15 +186,17 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
     }
     const nodes = Math.ceil(totalPods / podsPerNode)
     // Pods needing a VPC address per node: its share of the workload plus the non-host-network DaemonSet pods.
-    const addressPods = spreadPods(totalPods, nodes).map((p) => p + daemonSetsPerNode)
+    const addressPods = spreadPods(totalPods, nodes, daemonSetsPerNode)
     const poolCapacity = (it.maxEnis - 1) * (it.ipv4PerEni - 1)
     // Under security groups for pods, the pods the ordinary pool cannot hold are taken to be SG pods.
-    const vpc =
-      mode === 'security-groups-for-pods'
-        ? addressPods.reduce((sum, p) => sum + nodeVpcIps(it, mode, p, { ...warmPool, sgPods: Math.max(0, p - poolCapacity) }).total, 0)
-        : clusterVpcIps(it, mode, addressPods, warmPool).total
+    const vpc = clusterVpcIps(
+      it,
+      mode,
+      addressPods,
+      mode === 'security-groups-for-pods' ? (p) => ({ ...warmPool, sgPods: Math.max(0, p - poolCapacity) }) : warmPool,
+    ).total
     const notes: string[] = []
-    if (mode === 'security-groups-for-pods' && addressPods.some((p) => p > poolCapacity)) {
+    if (mode === 'security-groups-for-pods' && addressPods.some((g) => g.pods > poolCapacity)) {
       notes.push(`beyond ${poolCapacity} pods per node the rest must be pods with their own security groups (branch ENIs), as the trunk ENI takes an ENI slot`)
     }
     const price = priceOf(it.name)

@@ -288,7 +288,7 @@ function clusterIps(option: CniOption, ctx: Context, perType: MaxPodsResult[]): 
   perType.forEach((m, i) => {
     if (!m.supported || m.podsForWorkloads === null || m.podsForWorkloads < 1 || req.totalPods === null) return
     const nodes = Math.ceil(req.totalPods / m.podsForWorkloads)
-    const pods = spreadPods(req.totalPods, nodes).map((p) => p + req.daemonSetsPerNode)
+    const pods = spreadPods(req.totalPods, nodes, req.daemonSetsPerNode)
     const ips = clusterVpcIps(types[i] as InstanceType, option.densityMode, pods)
     const fromPodIpBudget = option.facts.podIpSource.value === 'vpc-node-subnet'
     if (worst === null || ips.total > worst.vpcIps) worst = { instanceType: m.instanceType, nodes, vpcIps: ips.total, fromPodIpBudget }

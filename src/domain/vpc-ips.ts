@@ -195,34 +195,57 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
   }
 }
 
+/** Nodes that carry the same number of pods needing an address. */
+export interface NodeGroup {
+  pods: number
+  nodes: number
+}
+
 export interface ClusterVpcIps {
   nodes: number
   total: number
   podSubnetIps: number
   nodeSubnetIps: number
-  perNode: NodeVpcIps[]
+  /** One entry per group of identical nodes, with what each of its nodes takes. */
+  groups: Array<NodeGroup & { perNode: NodeVpcIps }>
 }
 
-/** Addresses a group of nodes of one type takes; podsPerNode[i] = pods needing an address on node i. */
-export function clusterVpcIps(it: InstanceType, mode: Mode, podsPerNode: readonly number[], opts: VpcIpsOptions = {}): ClusterVpcIps {
-  // Nodes with the same pod count take the same addresses: compute each count once (an even spread has two).
-  const byCount = new Map<number, NodeVpcIps>()
-  const perNode = podsPerNode.map((pods) => {
-    const known = byCount.get(pods)
-    if (known) return known
-    const computed = nodeVpcIps(it, mode, pods, opts)
-    byCount.set(pods, computed)
-    return computed
-  })
-  const sum = (pick: (n: NodeVpcIps) => number): number => perNode.reduce((acc, n) => acc + pick(n), 0)
-  return { nodes: perNode.length, total: sum((n) => n.total), podSubnetIps: sum((n) => n.podSubnetIps), nodeSubnetIps: sum((n) => n.nodeSubnetIps), perNode }
+/**
+ * Addresses a set of nodes of one type takes. Nodes come in groups of equal pod counts (an even spread
+ * has at most two), so the work is per group, not per node: 3,000 one-pod nodes cost one computation.
+ * `opts` may depend on the group's pod count (security groups for pods: pods beyond the ordinary pool).
+ */
+export function clusterVpcIps(
+  it: InstanceType,
+  mode: Mode,
+  groups: readonly NodeGroup[],
+  opts: VpcIpsOptions | ((podsOnNode: number) => VpcIpsOptions) = {},
+): ClusterVpcIps {
+  const out: ClusterVpcIps = { nodes: 0, total: 0, podSubnetIps: 0, nodeSubnetIps: 0, groups: [] }
+  for (const group of groups) {
+    requireIntegerAtLeast('nodes', group.nodes, 0)
+    const perNode = nodeVpcIps(it, mode, group.pods, typeof opts === 'function' ? opts(group.pods) : opts)
+    out.nodes += group.nodes
+    out.total += group.nodes * perNode.total
+    out.podSubnetIps += group.nodes * perNode.podSubnetIps
+    out.nodeSubnetIps += group.nodes * perNode.nodeSubnetIps
+    out.groups.push({ pods: group.pods, nodes: group.nodes, perNode })
+  }
+  return out
 }
 
-/** totalPods spread as evenly as possible over `nodes` nodes: the first (totalPods mod nodes) get one more. */
-export function spreadPods(totalPods: number, nodes: number): number[] {
+/**
+ * totalPods spread as evenly as possible over `nodes` nodes, plus `extraPerNode` on every node (the
+ * DaemonSet pods): (totalPods mod nodes) nodes get one more. Largest pod count first; empty groups left out.
+ */
+export function spreadPods(totalPods: number, nodes: number, extraPerNode = 0): NodeGroup[] {
   requireIntegerAtLeast('totalPods', totalPods, 0)
   requireIntegerAtLeast('nodes', nodes, 1)
-  const base = Math.floor(totalPods / nodes)
+  requireIntegerAtLeast('extraPerNode', extraPerNode, 0)
+  const base = Math.floor(totalPods / nodes) + extraPerNode
   const extra = totalPods % nodes
-  return Array.from({ length: nodes }, (_, i) => base + (i < extra ? 1 : 0))
+  const groups: NodeGroup[] = []
+  if (extra > 0) groups.push({ pods: base + 1, nodes: extra })
+  if (nodes > extra) groups.push({ pods: base, nodes: nodes - extra })
+  return groups
 }

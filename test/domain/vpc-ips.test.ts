@@ -55,13 +55,50 @@ for (const [name, mode, pods, opts, enis, secondaryIps, prefixes, total, podSubn
 }
 
 t.test('cluster totals and the even spread', async (t) => {
-  t.same(spreadPods(270, 10), Array(10).fill(27))
-  t.same(spreadPods(10, 3), [4, 3, 3])
+  t.same(spreadPods(270, 10), [{ pods: 27, nodes: 10 }])
+  t.same(spreadPods(10, 3), [{ pods: 4, nodes: 1 }, { pods: 3, nodes: 2 }])
+  t.same(spreadPods(10, 3, 2), [{ pods: 6, nodes: 1 }, { pods: 5, nodes: 2 }])
+  t.same(spreadPods(2, 5), [{ pods: 1, nodes: 2 }, { pods: 0, nodes: 3 }])
+  t.same(spreadPods(0, 4, 1), [{ pods: 1, nodes: 4 }])
   const c = clusterVpcIps(type('m5.large'), 'secondary-ip', spreadPods(270, 10))
   t.same([c.nodes, c.total, c.podSubnetIps, c.nodeSubnetIps], [10, 300, 270, 30])
-  const mixed = clusterVpcIps(type('m5.large'), 'secondary-ip', [0, 27, 9])
+  const mixed = clusterVpcIps(type('m5.large'), 'secondary-ip', [{ pods: 0, nodes: 1 }, { pods: 27, nodes: 1 }, { pods: 9, nodes: 1 }])
   t.equal(mixed.total, 10 + 30 + 20)
-  t.equal(mixed.perNode.length, 3)
+  t.equal(mixed.groups.length, 3)
+  t.equal(mixed.groups[1]!.perNode.total, 30)
+  const perGroup = clusterVpcIps(type('m5.large'), 'security-groups-for-pods', [{ pods: 20, nodes: 2 }], (p) => ({ sgPods: p - 18 }))
+  t.equal(perGroup.total, 2 * nodeVpcIps(type('m5.large'), 'security-groups-for-pods', 20, { sgPods: 2 }).total)
+})
+
+t.test('groups give the same totals as adding node by node', async (t) => {
+  const types = ['m5.large', 't3.micro', 'c5.18xlarge', 'm6i.metal'].map(type)
+  const modes = ['secondary-ip', 'prefix-delegation', 'custom-networking'] as const
+  let cases = 0
+  for (const it of types) {
+    for (const mode of modes) {
+      for (const totalPods of [1, 7, 29, 100, 1001]) {
+        for (const nodes of [1, 3, 10, 97]) {
+          for (const extraPerNode of [0, 2]) {
+            const groups = spreadPods(totalPods, nodes, extraPerNode)
+            const perNode: number[] = []
+            for (let i = 0; i < nodes; i++) perNode.push(Math.floor(totalPods / nodes) + (i < totalPods % nodes ? 1 : 0) + extraPerNode)
+            t.equal(groups.reduce((n, g) => n + g.nodes, 0), nodes)
+            t.equal(groups.reduce((n, g) => n + g.nodes * g.pods, 0), totalPods + nodes * extraPerNode)
+            let expected: number
+            try {
+              expected = perNode.reduce((sum, p) => sum + nodeVpcIps(it, mode, p).total, 0)
+            } catch (err) {
+              t.throws(() => clusterVpcIps(it, mode, groups), { name: (err as Error).name }, `${it.name} ${mode} ${totalPods}/${nodes}`)
+              continue
+            }
+            t.equal(clusterVpcIps(it, mode, groups).total, expected, `${it.name} ${mode} ${totalPods} pods on ${nodes} nodes`)
+            cases++
+          }
+        }
+      }
+    }
+  }
+  t.ok(cases > 100, `${cases} cases computed both ways`)
 })
 
 t.test('bad input names the field', async (t) => {
@@ -82,6 +119,8 @@ t.test('bad input names the field', async (t) => {
   const single = seed.instanceTypes.find((it) => it.maxEnis < 2) as InstanceType
   throwsInputError(t, () => nodeVpcIps(single, 'custom-networking', 0), 'mode')
   throwsInputError(t, () => spreadPods(10, 0), 'nodes')
+  throwsInputError(t, () => spreadPods(10, 2, -1), 'extraPerNode')
+  throwsInputError(t, () => clusterVpcIps(m5, 'secondary-ip', [{ pods: 1, nodes: 1.5 }]), 'nodes')
 })
 
 t.test('CIDR parsing: good blocks', async (t) => {
