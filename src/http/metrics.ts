@@ -23,7 +23,8 @@ export interface AppMetrics {
   /** The Prometheus text exposition of every metric (after the scrape-time reads). */
   render(): Promise<string>
   readonly contentType: string
-  observeRequest(method: string, route: string, statusCode: number, seconds: number): void
+  /** An observer bound to one route pattern (what the per-route hooks use). */
+  observerFor(route: string): RouteObserver
 }
 
 export const UNMATCHED_ROUTE = 'unmatched'
@@ -96,34 +97,64 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 
+interface Series {
+  labels: string
+  count: number
+  sum: number
+  buckets: Float64Array
+}
+
+/** Records one request in a series: its count, its sum and the first bucket it fits. */
+function record(s: Series, seconds: number): void {
+  s.count++
+  s.sum += seconds
+  for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+    if (seconds <= DURATION_BUCKETS[i]!) {
+      s.buckets[i]!++
+      break
+    }
+  }
+}
+
+/** Records a request of one route: its method, status code and duration. */
+export type RouteObserver = (method: string, statusCode: number, seconds: number) => void
+
 /**
  * http_requests_total and http_request_duration_seconds, kept by hand: prom-client validates and
- * hashes the labels on every observation, which cost ~10 % of a small answer. Here one Map lookup per
- * request updates a count, a sum and a bucket; the text is written only when scraped. Label values
- * come from the route table, the method and the status, so the series stay few.
+ * hashes the labels on every observation, which cost ~10 % of a small answer. Each route gets an
+ * observer bound to its pattern (forRoute), so a request costs two small Map lookups (method, then
+ * status code) and builds no string; the text is written only when scraped. Label values come from the
+ * route table, the method and the status, so the series stay few.
  */
 export class RequestMetrics {
-  private readonly series = new Map<string, { labels: string; count: number; sum: number; buckets: Float64Array }>()
+  private readonly series: Series[] = []
+  private readonly routes = new Map<string, Map<string, Map<number, Series>>>()
 
-  observe(method: string, route: string, statusCode: number, seconds: number): void {
-    const key = `${method} ${statusCode} ${route}`
-    let s = this.series.get(key)
-    if (!s) {
-      s = {
-        labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status_code="${statusCode}"`,
-        count: 0,
-        sum: 0,
-        buckets: new Float64Array(DURATION_BUCKETS.length),
-      }
-      this.series.set(key, s)
+  forRoute(route: string): RouteObserver {
+    let byMethod = this.routes.get(route)
+    if (!byMethod) {
+      byMethod = new Map()
+      this.routes.set(route, byMethod)
     }
-    s.count++
-    s.sum += seconds
-    for (let i = 0; i < DURATION_BUCKETS.length; i++) {
-      if (seconds <= DURATION_BUCKETS[i]!) {
-        s.buckets[i]!++
-        break
+    const methods = byMethod
+    return (method, statusCode, seconds) => {
+      let byStatus = methods.get(method)
+      if (!byStatus) {
+        byStatus = new Map()
+        methods.set(method, byStatus)
       }
+      let s = byStatus.get(statusCode)
+      if (!s) {
+        s = {
+          labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status_code="${statusCode}"`,
+          count: 0,
+          sum: 0,
+          buckets: new Float64Array(DURATION_BUCKETS.length),
+        }
+        byStatus.set(statusCode, s)
+        this.series.push(s)
+      }
+      record(s, seconds)
     }
   }
 
@@ -133,7 +164,7 @@ export class RequestMetrics {
       '# HELP http_request_duration_seconds Time from receiving a request to the end of its answer, by method, route pattern and status code',
       '# TYPE http_request_duration_seconds histogram',
     ]
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       total.push(`http_requests_total{${s.labels}} ${s.count}`)
       let cumulative = 0
       DURATION_BUCKETS.forEach((le, i) => {
@@ -235,7 +266,7 @@ export function createMetrics(ctx: Pick<AppContext, 'db' | 'catalog' | 'clock' |
     registry,
     contentType: registry.contentType,
     render: async () => (await registry.metrics()) + http.render(),
-    observeRequest: (method, route, statusCode, seconds) => http.observe(method, route, statusCode, seconds),
+    observerFor: (route) => http.forRoute(route),
   }
 }
 
@@ -256,16 +287,17 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): AppMetri
   // a fresh object on every read); requests no route matched are counted by one global hook.
   // fastify takes hrtime when a request arrives (reply.elapsedTime, ms): no timing hook of our own.
   app.addHook('onRoute', (route) => {
-    const pattern = route.url ?? UNMATCHED_ROUTE
+    const observeRoute = metrics.observerFor(route.url ?? UNMATCHED_ROUTE)
     const observe: onResponseHookHandler = (request, reply, done) => {
-      metrics.observeRequest(request.method, pattern, reply.statusCode, reply.elapsedTime / 1000)
+      observeRoute(request.method, reply.statusCode, reply.elapsedTime / 1000)
       done()
     }
     const existing = route.onResponse
     route.onResponse = existing === undefined ? [observe] : [...(Array.isArray(existing) ? existing : [existing]), observe]
   })
+  const observeUnmatched = metrics.observerFor(UNMATCHED_ROUTE)
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404) metrics.observeRequest(request.method, UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000)
+    if (request.is404) observeUnmatched(request.method, reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
   if (ctx.config.metrics === 'on') {
