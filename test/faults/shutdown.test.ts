@@ -6,11 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request, type IncomingMessage } from 'node:http'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openPglite } from '../../src/db/pglite.js'
+import { freePort } from './pg-cluster.js'
 
 const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -18,17 +19,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 function loaderArgs(): string[] {
   const ts = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a === '--enable-source-maps')
   return ts.length > 0 ? ts : process.execArgv
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 /** Resolves 'refused' when nothing listens on the port, 'connected' when something does. */
