@@ -1,3 +1,4 @@
+import { constants, gzipSync } from 'node:zlib'
 import type { InstanceType, Price } from '../domain/types.js'
 import type { CatalogVersion } from './repository.js'
 
@@ -25,6 +26,7 @@ export class CatalogSnapshot {
   private readonly prices: ReadonlyMap<string, ReadonlyMap<string, Price>>
   private readonly memo = new BoundedCache<unknown>(20_000, () => 1)
   private readonly bodies = new BoundedCache<Buffer>(64 * 1024 * 1024, (b) => b.length)
+  private readonly gzips = new WeakMap<Buffer, Buffer>()
 
   constructor(version: CatalogVersion, types: InstanceType[], prices: Price[]) {
     this.version = version.version
@@ -93,6 +95,20 @@ export class CatalogSnapshot {
     const value = Buffer.from(render(), 'utf8')
     this.bodies.set(key, value)
     return value
+  }
+
+  /**
+   * The gzip form of a body this snapshot keeps, made on first use and then kept beside it: weakly, so
+   * it goes when the body leaves the cache (its size is about a tenth of the body's, so the cache's
+   * byte budget bounds these too). A body is compressed once per catalog version, not per request.
+   */
+  gzipped(body: Buffer): Buffer {
+    let gz = this.gzips.get(body)
+    if (gz === undefined) {
+      gz = gzipSync(body, { level: constants.Z_BEST_COMPRESSION })
+      this.gzips.set(body, gz)
+    }
+    return gz
   }
 
   /** For bodies rendered elsewhere (GraphQL): look up, and keep. */

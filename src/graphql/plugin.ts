@@ -19,6 +19,7 @@ import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
 import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../http/admin.js'
+import { JSON_TYPE, sendBody } from '../http/cached.js'
 import { GRAPHQL_SCHEMA_FILE } from '../paths.js'
 import { queryLimitsRule } from './cost.js'
 
@@ -185,7 +186,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
     const day = Math.floor(app.ctx.clock().getTime() / DAY_MS)
     const key = `gql:${day}:${JSON.stringify([body.query, body.variables ?? null, body.operationName ?? null])}`
     const hit = snap.peekBody(key)
-    if (hit) return reply.type('application/json; charset=utf-8').send(hit)
+    if (hit) return sendBody(reply.type(JSON_TYPE), snap, hit)
     pending.set(request, { key, snap }) // kept with the version that answered, even if a newer one lands meanwhile
   })
   app.addHook('onSend', async (request, reply, payload) => {

@@ -1,14 +1,28 @@
 import type { FastifyReply } from 'fastify'
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
+import { acceptsGzip, MIN_GZIP_BYTES } from './encoding.js'
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
+
+/**
+ * Sends a body the snapshot keeps (JSON, CSV, a GraphQL answer). A client that accepts gzip gets the
+ * snapshot's compressed copy of it (made once per catalog version), so a 72 kB recommendation or a
+ * 370 kB whole-catalog CSV crosses the network at a fraction of its size for no CPU per request.
+ * Bodies under MIN_GZIP_BYTES always go as they are, so their answers do not vary by encoding.
+ */
+export function sendBody(reply: FastifyReply, snap: CatalogSnapshot, body: Buffer): FastifyReply {
+  if (body.length < MIN_GZIP_BYTES) return reply.send(body)
+  reply.header('vary', 'accept-encoding')
+  if (!acceptsGzip(reply.request.headers['accept-encoding'])) return reply.send(body)
+  return reply.header('content-encoding', 'gzip').send(snap.gzipped(body))
+}
 
 /**
  * Answers are pure functions of the request and the catalog version, so their serialised JSON is kept
  * per version (snapshot.body) under a key that holds everything the answer depends on. Errors are
  * thrown before anything is cached. The body is JSON.stringify of the same object the schema
- * documents, sent as is.
+ * documents, sent as is (or gzipped, see sendBody).
  */
 export function sendCachedJson(reply: FastifyReply, snap: CatalogSnapshot, key: string, answer: () => unknown): FastifyReply {
-  return reply.type(JSON_TYPE).send(snap.body(`json:${key}`, () => JSON.stringify(answer())))
+  return sendBody(reply.type(JSON_TYPE), snap, snap.body(`json:${key}`, () => JSON.stringify(answer())))
 }

@@ -2,6 +2,8 @@
 // row of stable snake_case names, plain numbers (dot decimal, no currency sign, no thousands separator),
 // empty cells for null, and text cells that a spreadsheet would run as a formula defused with a quote.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { CatalogSnapshot } from '../catalog/snapshot.js'
+import { sendBody } from './cached.js'
 
 export interface CsvColumn<T> {
   name: string
@@ -33,9 +35,7 @@ export function wantsCsv(request: FastifyRequest): boolean {
   return /\btext\/csv\b/.test(accept) && !/\bapplication\/json\b/.test(accept)
 }
 
-export function sendCsv(reply: FastifyReply, filename: string, body: string | Buffer): FastifyReply {
-  return reply
-    .type('text/csv; charset=utf-8; header=present')
-    .header('content-disposition', `inline; filename="${filename}"`)
-    .send(body)
+/** A kept CSV body, named for download, gzipped when the client accepts it (see sendBody). */
+export function sendCsv(reply: FastifyReply, snap: CatalogSnapshot, filename: string, body: Buffer): FastifyReply {
+  return sendBody(reply.type('text/csv; charset=utf-8; header=present').header('content-disposition', `inline; filename="${filename}"`), snap, body)
 }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { gunzipSync } from 'node:zlib'
 import { BoundedCache, CatalogSnapshot } from '../../src/catalog/snapshot.js'
 
 t.test('the bounded cache keeps what is used and stays within its budget', async (t) => {
@@ -38,4 +39,10 @@ t.test('a snapshot answers prices and regions, and memoizes per version', async 
   t.equal(snap.peekBody('nope'), undefined)
   snap.keepBody('kept', 'x')
   t.same(snap.peekBody('kept'), Buffer.from('x'))
+
+  const big = snap.body('big', () => 'pods per node, '.repeat(500))
+  const gz = snap.gzipped(big)
+  t.ok(gunzipSync(gz).equals(big), 'the gzip copy unzips to the body')
+  t.equal(snap.gzipped(big), gz, 'compressed once, then kept beside the body')
+  t.equal(snap.gzipped(snap.body('big', () => 'never rendered again')), gz, 'the kept body finds its copy')
 })

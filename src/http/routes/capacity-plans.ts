@@ -78,6 +78,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     if (!wantsCsv(request)) return sendCachedJson(reply, snap, key, answer)
     return sendCsv(
       reply,
+      snap,
       'capacity-plan.csv',
       snap.body(`csv:${key}`, () => {
         const plan = answer()

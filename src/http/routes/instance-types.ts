@@ -65,7 +65,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
       const snap = app.ctx.catalog.current()
       const items = () => listInstanceTypes(snap, q)
-      if (wantsCsv(request)) return sendCsv(reply, 'instance-types.csv', snap.body(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
+      if (wantsCsv(request)) return sendCsv(reply, snap, 'instance-types.csv', snap.body(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
       const catalog = catalogStamp(snap, q.region, freshness())
       return sendCachedJson(reply, snap, `types:${q.region}:${q.family ?? '*'}:${JSON.stringify(catalog)}`, () => ({ items: items(), catalog }))
     },

@@ -82,7 +82,7 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
     const key = `recommend:${JSON.stringify(req)}:${JSON.stringify(catalogStamp(snap, req.region, f))}`
     const answer = (): RecommendationAnswer => recommendationAnswer(snap, req, f)
     if (!wantsCsv(request)) return sendCachedJson(reply, snap, key, answer)
-    return sendCsv(reply, 'recommendation.csv', snap.body(`csv:${key}`, () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 })))))
+    return sendCsv(reply, snap, 'recommendation.csv', snap.body(`csv:${key}`, () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 })))))
   }
 
   const description =
