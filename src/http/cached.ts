@@ -12,9 +12,21 @@ export const JSON_TYPE = 'application/json; charset=utf-8'
  */
 export function sendBody(reply: FastifyReply, snap: CatalogSnapshot, body: Buffer): FastifyReply {
   if (body.length < MIN_GZIP_BYTES) return reply.send(body)
-  reply.header('vary', 'accept-encoding')
+  varyOn(reply, 'accept-encoding')
   if (!acceptsGzip(reply.request.headers['accept-encoding'])) return reply.send(body)
   return reply.header('content-encoding', 'gzip').send(snap.gzipped(body))
+}
+
+/** Adds a header name to Vary, keeping what is there (CORS puts Origin in it). */
+function varyOn(reply: FastifyReply, name: string): void {
+  const current = reply.getHeader('vary')
+  if (current === undefined || current === '') {
+    reply.header('vary', name)
+    return
+  }
+  const text = Array.isArray(current) ? current.join(', ') : String(current)
+  const names = text.split(',').map((n) => n.trim().toLowerCase())
+  if (!names.includes(name) && !names.includes('*')) reply.header('vary', `${text}, ${name}`)
 }
 
 /**

@@ -103,3 +103,17 @@ t.test('GraphQL: a kept answer goes gzipped too, and says the same as the first 
   t.equal(plain.headers['content-encoding'], undefined)
   t.same(plain.json(), JSON.parse(firstBody.toString('utf8')))
 })
+
+t.test('with CORS on, Vary keeps Origin and adds Accept-Encoding', async (t) => {
+  const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://portal.example.com' } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/recommendations',
+    headers: { origin: 'https://portal.example.com', 'accept-encoding': 'gzip' },
+    payload: { performance: 'high' },
+  })
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['access-control-allow-origin'], 'https://portal.example.com')
+  t.equal(res.headers['content-encoding'], 'gzip')
+  t.same(String(res.headers.vary).split(/\s*,\s*/).map((v) => v.toLowerCase()).sort(), ['accept-encoding', 'origin'])
+})
