@@ -22,10 +22,8 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
     if (name !== 'gzip' && name !== 'x-gzip' && name !== '*') continue
     let q = 1
     for (const p of params) {
-      const m = /^\s*q\s*=\s*([0-9.]{1,6})\s*$/i.exec(p)
-      if (!m) continue
-      const v = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(m[1]!) ? Number(m[1]) : 0
-      q = v
+      const m = /^\s*q\s*=\s*(\S*)\s*$/i.exec(p)
+      if (m) q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(m[1]!) ? Number(m[1]) : 0
     }
     if (name === '*') star = Math.max(star ?? 0, q)
     else gzip = Math.max(gzip ?? 0, q)

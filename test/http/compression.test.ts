@@ -22,7 +22,8 @@ t.test('Accept-Encoding: gzip is taken when the client allows it, and only then'
     ['gzip;q=1', true],
     ['gzip;q=1.000', true],
     ['gzip;q=2', false], // out of range: counted as 0
-    ['gzip;q=abc', true], // not a weight parameter: ignored, so the default weight 1 stands
+    ['gzip;q=abc', false], // malformed weight: 0 for this entry
+    ['gzip;level=9', true], // another parameter: the weight stays 1
     ['gzip;q=0.5.5', false], // malformed weight: 0 for this entry
     ['*', true],
     ['*;q=0', false],
