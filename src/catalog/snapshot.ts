@@ -116,8 +116,10 @@ export class CatalogSnapshot {
     return this.bodies.get(key)
   }
 
-  keepBody(key: string, body: string | Buffer): void {
-    this.bodies.set(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
+  keepBody(key: string, body: string | Buffer): Buffer {
+    const kept = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
+    this.bodies.set(key, kept)
+    return kept
   }
 }
 

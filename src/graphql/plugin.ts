@@ -19,7 +19,7 @@ import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
 import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../http/admin.js'
-import { JSON_TYPE, sendBody } from '../http/cached.js'
+import { encodeKept, JSON_TYPE, sendBody } from '../http/cached.js'
 import { GRAPHQL_SCHEMA_FILE } from '../paths.js'
 import { queryLimitsRule } from './cost.js'
 
@@ -191,7 +191,10 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
   })
   app.addHook('onSend', async (request, reply, payload) => {
     const p = pending.get(request)
-    if (p && reply.statusCode === 200 && typeof payload === 'string' && !payload.includes('"errors"')) p.snap.keepBody(p.key, payload)
+    if (p && reply.statusCode === 200 && typeof payload === 'string' && !payload.includes('"errors"')) {
+      // Kept, and sent as a kept answer is (gzipped when the client accepts it), from the first time on.
+      return encodeKept(reply, p.snap, p.snap.keepBody(p.key, payload))
+    }
     return payload
   })
 

@@ -11,10 +11,16 @@ export const JSON_TYPE = 'application/json; charset=utf-8'
  * Bodies under MIN_GZIP_BYTES always go as they are, so their answers do not vary by encoding.
  */
 export function sendBody(reply: FastifyReply, snap: CatalogSnapshot, body: Buffer): FastifyReply {
-  if (body.length < MIN_GZIP_BYTES) return reply.send(body)
+  return reply.send(encodeKept(reply, snap, body))
+}
+
+/** The bytes to send for a kept body, with the Vary and Content-Encoding headers that go with them. */
+export function encodeKept(reply: FastifyReply, snap: CatalogSnapshot, body: Buffer): Buffer {
+  if (body.length < MIN_GZIP_BYTES) return body
   varyOn(reply, 'accept-encoding')
-  if (!acceptsGzip(reply.request.headers['accept-encoding'])) return reply.send(body)
-  return reply.header('content-encoding', 'gzip').send(snap.gzipped(body))
+  if (!acceptsGzip(reply.request.headers['accept-encoding'])) return body
+  reply.header('content-encoding', 'gzip')
+  return snap.gzipped(body)
 }
 
 /** Adds a header name to Vary, keeping what is there (CORS puts Origin in it). */

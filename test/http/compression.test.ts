@@ -88,14 +88,17 @@ t.test('small answers and errors go as they are', async (t) => {
   t.match(bad.json(), { field: 'performance' })
 })
 
-t.test('GraphQL: a kept answer goes gzipped too, and says the same as the first one', async (t) => {
+t.test('GraphQL: answers go gzipped too, the first and the kept ones alike', async (t) => {
   const app = await buildTestApp(t)
   const query = `{ recommend(requirements: { performance: HIGH, networkPolicy: REQUIRED, instanceTypes: ["m5.large"] }) {
     summary options { id score verdict criteria { criterion reason } } } }`
   const headers = { 'content-type': 'application/json', 'accept-encoding': 'gzip' }
   const first = await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query } })
   t.equal(first.statusCode, 200)
-  const firstBody = first.headers['content-encoding'] === 'gzip' ? gunzipSync(first.rawPayload) : first.rawPayload
+  t.equal(first.headers['content-encoding'], 'gzip', 'the first answer, computed and kept, goes gzipped too')
+  t.equal(first.headers.vary, 'accept-encoding')
+  t.equal(Number(first.headers['content-length']), first.rawPayload.length)
+  const firstBody = gunzipSync(first.rawPayload)
   t.ok(firstBody.length >= MIN_GZIP_BYTES, `a big answer (${firstBody.length} bytes)`)
   const second = await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query } })
   t.equal(second.headers['content-encoding'], 'gzip', 'the kept answer is sent gzipped')
@@ -117,4 +120,12 @@ t.test('with CORS on, Vary keeps Origin and adds Accept-Encoding', async (t) => 
   t.equal(res.headers['access-control-allow-origin'], 'https://portal.example.com')
   t.equal(res.headers['content-encoding'], 'gzip')
   t.same(String(res.headers.vary).split(/\s*,\s*/).map((v) => v.toLowerCase()).sort(), ['accept-encoding', 'origin'])
+})
+
+t.test('GraphQL errors and mutations are not kept, and go as they are', async (t) => {
+  const app = await buildTestApp(t)
+  const headers = { 'content-type': 'application/json', 'accept-encoding': 'gzip' }
+  const bad = await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query: '{ maxPods(instanceType: "m5.large", mode: WARP) { maxPods } }' } })
+  t.equal(bad.headers['content-encoding'], undefined)
+  t.ok(bad.json().errors.length > 0)
 })
