@@ -4,6 +4,7 @@
 // top of the framework.
 import Fastify from 'fastify'
 import { readFileSync } from 'node:fs'
+import { acceptsGzip } from '../src/http/encoding.js'
 
 export interface Canned {
   method: 'GET' | 'POST'
@@ -34,7 +35,7 @@ export async function serveBaseline(file: string, port: number): Promise<void> {
       method,
       url: path,
       handler: async (req, reply) => {
-        if (gzipBody && (req.headers['accept-encoding'] ?? '').includes('gzip')) {
+        if (gzipBody && acceptsGzip(req.headers['accept-encoding'])) {
           return reply.type(gzip.contentType).header('content-encoding', 'gzip').send(gzipBody)
         }
         return reply.type(plain!.contentType).send(plainBody)

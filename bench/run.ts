@@ -274,17 +274,15 @@ async function main(): Promise<void> {
         rounds.push({ svc, base, ratio: svc.res.requests.average / base.res.requests.average, cpuRatio: base.cpuUs / svc.cpuUs })
       }
       const median = <T,>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!
-      const { svc: svcM, base: baseM, ratio } = median(rounds, (x) => x.ratio)
+      const { svc: { res: svc }, base: { res: base }, ratio } = median(rounds, (x) => x.ratio)
       const cpu = median(rounds, (x) => x.cpuRatio)
-      const svc = svcM.res
-      const base = baseM.res
       results.push({
         s,
         svc,
         base,
         ratio,
         cpu,
-        busy: `${Math.round(svcM.busy)} / ${Math.round(baseM.busy)}`,
+        busy: `${Math.round(cpu.svc.busy)} / ${Math.round(cpu.base.busy)}`,
         bytes: Buffer.from(canned[i]!.body, 'base64').length,
         spread: rounds.map((x) => x.ratio.toFixed(2)).join(' '),
         cpuSpread: rounds.map((x) => x.cpuRatio.toFixed(2)).join(' '),
