@@ -21,6 +21,16 @@ function loaderArgs(): string[] {
   return ts.length > 0 ? ts : process.execArgv
 }
 
+/**
+ * The whole body as text, decoded once: decoding chunk by chunk would split the multi-byte characters
+ * (×, ÷, ⌈) that fall on a chunk boundary, and the byte count would no longer match Content-Length.
+ */
+async function readAll(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of res) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 /** Resolves 'refused' when nothing listens on the port, 'connected' when something does. */
 function tryConnect(port: number): Promise<'refused' | 'connected' | string> {
   return new Promise((resolve) => {
@@ -124,15 +134,14 @@ t.test('SIGTERM with requests in flight: they finish, new connections are refuse
 
   post.end(body)
   const postRes = await postResponse
-  let postBody = ''
-  for await (const chunk of postRes) postBody += chunk
+  const postBody = await readAll(postRes)
   t.equal(postRes.statusCode, 200, 'the in-flight POST is answered 200')
   t.ok(JSON.parse(postBody).recommendation, 'with a whole recommendation')
 
   let csvText = ''
   if (csvRes) {
     csvRes.resume()
-    for await (const chunk of csvRes) csvText += chunk
+    csvText = await readAll(csvRes)
     t.equal(csvRes.statusCode, 200, 'the in-flight CSV answer completes with 200')
     const declared = Number(csvRes.headers['content-length'] ?? NaN)
     if (Number.isFinite(declared)) t.equal(Buffer.byteLength(csvText), declared, 'every byte of it')
