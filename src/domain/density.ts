@@ -70,12 +70,15 @@ function describe(value: unknown): string {
  * EKS guidance for kubelet --max-pods (the AL2 max-pods calculator): 110 up to 30 vCPUs, 250 above.
  * An unknown vCPU count gets 110, the cap that is safe for any size.
  */
+export function eksCapValue(vcpu: number | null): number {
+  return vcpu !== null && vcpu > 30 ? 250 : 110
+}
+
+/** eksCapValue with the words that say why. */
 export function eksCap(vcpu: number | null): { value: number; reason: string } {
-  if (vcpu === null) {
-    return { value: 110, reason: 'vCPU count unknown, so the smaller EKS cap applies: 110 (250 needs more than 30 vCPUs)' }
-  }
-  if (vcpu > 30) return { value: 250, reason: `EKS guidance caps max pods at 250 above 30 vCPUs (this type: ${vcpu})` }
-  return { value: 110, reason: `EKS guidance caps max pods at 110 up to 30 vCPUs (this type: ${vcpu})` }
+  const value = eksCapValue(vcpu)
+  if (vcpu === null) return { value, reason: 'vCPU count unknown, so the smaller EKS cap applies: 110 (250 needs more than 30 vCPUs)' }
+  return { value, reason: `EKS guidance caps max pods at ${value} ${value === 250 ? 'above' : 'up to'} 30 vCPUs (this type: ${vcpu})` }
 }
 
 /**
@@ -92,11 +95,143 @@ function validateOptions(opts: MaxPodsOptions): { daemonSets: number; userCap: n
   return { daemonSets, userCap }
 }
 
-interface AddressLimit {
+/**
+ * The address limit of a mode on a type, in pods per node (for ipv6 and overlay, which are not
+ * address-bound, the kubelet limit); null when the mode cannot run on the type (addressLimit says why).
+ * E ENIs with I IPv4 addresses each, the primary of every ENI not given to pods, plus 2 host-network pods.
+ */
+export function addressMaxPods(it: InstanceType, mode: Mode, eksCap: number): number | null {
+  const E = it.maxEnis
+  const I = it.ipv4PerEni
+  switch (mode) {
+    case 'secondary-ip':
+      return E * (I - 1) + HOST_NETWORK_PODS
+    case 'prefix-delegation':
+      return isNitroOrBareMetal(it) ? E * (I - 1) * ADDRESSES_PER_PREFIX + HOST_NETWORK_PODS : null
+    case 'custom-networking':
+      return E >= 2 ? (E - 1) * (I - 1) + HOST_NETWORK_PODS : null
+    case 'ipv6':
+      return isNitroOrBareMetal(it) ? eksCap : null
+    case 'security-groups-for-pods':
+      return it.trunking ? E * (I - 1) + HOST_NETWORK_PODS : null
+    case 'overlay':
+      return KUBELET_DEFAULT_MAX_PODS
+  }
+}
+
+/** What maxPods works out, numbers only: for callers that need them for many types at once (capacity plans). */
+export interface PodCounts {
+  mode: Mode
+  /** The address limit (addressMaxPods). */
   maxPods: number
+  /** The cap in force: the EKS guidance cap, or maxPodsCap where that is lower. */
+  cap: number
+  /** Whether the cap in force is maxPodsCap rather than the EKS guidance cap. */
+  userCapped: boolean
+  recommendedMaxPods: number
+  podsForWorkloads: number
+}
+
+/**
+ * The numbers of maxPods without its words; null when the mode cannot run on the type. Options are taken
+ * as checked (maxPods checks them): daemonSets an integer ≥ 0, userCap null or an integer ≥ 1.
+ */
+export function podCounts(it: InstanceType, mode: Mode, daemonSets: number, userCap: number | null): PodCounts | null {
+  const eks = eksCapValue(it.vcpu)
+  const limit = addressMaxPods(it, mode, eks)
+  if (limit === null) return null
+  const userCapped = userCap !== null && userCap < eks
+  const cap = userCapped ? userCap : eks
+  const recommendedMaxPods = Math.min(limit, cap)
+  return { mode, maxPods: limit, cap, userCapped, recommendedMaxPods, podsForWorkloads: Math.max(0, recommendedMaxPods - HOST_NETWORK_PODS - daemonSets) }
+}
+
+interface LimitText {
   formula: string
   explanation: string
   references: string[]
+}
+
+function secondaryIpText(it: InstanceType, maxPods: number): LimitText {
+  const E = it.maxEnis
+  const I = it.ipv4PerEni
+  return {
+    formula: `${E} × (${I} − 1) + 2 = ${maxPods}`,
+    explanation:
+      `${it.name} has ${E} ENIs on its default network card with ${I} IPv4 addresses each; the primary address of every ENI ` +
+      `is not given to pods, so ${E} × ${I - 1} pods get a VPC address, plus 2 host-network pods (aws-node, kube-proxy) that need none. ` +
+      'This is the value AWS publishes in eni-max-pods.txt.',
+    references: [REF.maxPodsFile, REF.eksMaxPods],
+  }
+}
+
+/** How addressMaxPods came to `maxPods` for this mode, or why the mode cannot run (maxPods null). */
+function addressLimitText(it: InstanceType, mode: Mode, maxPods: number | null): LimitText | { reason: string; references: string[] } {
+  const E = it.maxEnis
+  const I = it.ipv4PerEni
+  switch (mode) {
+    case 'secondary-ip':
+      return secondaryIpText(it, maxPods as number)
+    case 'prefix-delegation': {
+      const references = [REF.prefixDelegation, REF.prefixTargets]
+      if (maxPods === null) {
+        return { reason: `prefix delegation needs a Nitro instance type (or Nitro bare metal, VPC CNI ≥ 1.11); ${it.name} runs on ${it.hypervisor ?? 'an unknown hypervisor'}`, references }
+      }
+      return {
+        formula: `${E} × (${I} − 1) × 16 + 2 = ${maxPods}`,
+        explanation:
+          `Every secondary-address slot (${E} ENIs × ${I - 1}) holds a /28 prefix of 16 addresses instead of one address, plus the 2 host-network pods.` +
+          (it.bareMetal ? ' Bare-metal types are Nitro systems: the VPC CNI supports prefix delegation on them since v1.11.' : ''),
+        references,
+      }
+    }
+    case 'custom-networking': {
+      const references = [REF.customNetworking]
+      if (maxPods === null) {
+        return { reason: `custom networking leaves the primary ENI to the node subnet, so pods need a second ENI; ${it.name} has ${E}`, references }
+      }
+      return {
+        formula: `(${E} − 1) × (${I} − 1) + 2 = ${maxPods}`,
+        explanation:
+          `The primary ENI stays in the node subnet and serves no pods, so only ${E - 1} of ${E} ENIs give pods addresses ` +
+          `(from the ENIConfig subnets), ${I - 1} each, plus the 2 host-network pods.`,
+        references,
+      }
+    }
+    case 'ipv6': {
+      const references = [REF.ipv6, REF.eksMaxPods]
+      if (maxPods === null) {
+        return { reason: `IPv6 on EKS needs prefix delegation, which needs a Nitro instance type (or Nitro bare metal); ${it.name} runs on ${it.hypervisor ?? 'an unknown hypervisor'}`, references }
+      }
+      return {
+        formula: `not address-bound (a /80 per node) → EKS cap ${maxPods}`,
+        explanation: 'Each node gets an IPv6 /80 prefix, far more addresses than pods, so the pod count is bound by the kubelet, set to the EKS guidance cap.',
+        references,
+      }
+    }
+    case 'security-groups-for-pods': {
+      const references = [REF.sgForPods, REF.branchLimits]
+      if (maxPods === null) {
+        const why = /^t\d/.test(it.family) ? ' (no t-family type is)' : ''
+        return { reason: `security groups for pods need a trunk ENI, and ${it.name} is not trunking-compatible${why}`, references }
+      }
+      const base = secondaryIpText(it, maxPods)
+      return {
+        formula: `${base.formula}; pods with their own security groups ≤ ${it.branchEnis} branch ENIs`,
+        explanation:
+          `Pods count toward max pods as in secondary-ip mode (${maxPods}); at most ${it.branchEnis} of them can have their own security groups, ` +
+          'one branch ENI each on the trunk ENI. The trunk ENI takes one of the ENI slots, so the pods without their own ' +
+          `security groups can get at most ${(E - 1) * (I - 1)} secondary addresses; Karpenter's docs advise RESERVED_ENIS=1 here.`,
+        references: [...references, REF.maxPodsFile],
+      }
+    }
+    case 'overlay':
+      return {
+        formula: `kubelet default --max-pods = ${KUBELET_DEFAULT_MAX_PODS}`,
+        explanation: 'Pod addresses come from a cluster CIDR, not the VPC, so ENIs do not bound the pod count; the kubelet default of 110 does.',
+        references: [REF.kubelet, REF.alternateCni],
+      }
+  }
 }
 
 function unsupported(it: InstanceType, mode: Mode, reason: string, references: string[]): MaxPodsResult {
@@ -116,118 +251,27 @@ function unsupported(it: InstanceType, mode: Mode, reason: string, references: s
   }
 }
 
-function secondaryIpLimit(it: InstanceType): AddressLimit {
-  const E = it.maxEnis
-  const I = it.ipv4PerEni
-  const maxPods = E * (I - 1) + 2
-  return {
-    maxPods,
-    formula: `${E} × (${I} − 1) + 2 = ${maxPods}`,
-    explanation:
-      `${it.name} has ${E} ENIs on its default network card with ${I} IPv4 addresses each; the primary address of every ENI ` +
-      `is not given to pods, so ${E} × ${I - 1} pods get a VPC address, plus 2 host-network pods (aws-node, kube-proxy) that need none. ` +
-      'This is the value AWS publishes in eni-max-pods.txt.',
-    references: [REF.maxPodsFile, REF.eksMaxPods],
-  }
-}
-
-/** Returns the address limit for a supported mode, or a reason string when the mode cannot run. */
-function addressLimit(it: InstanceType, mode: Mode, eksCapValue: number): AddressLimit | { reason: string; references: string[] } {
-  const E = it.maxEnis
-  const I = it.ipv4PerEni
-  switch (mode) {
-    case 'secondary-ip':
-      return secondaryIpLimit(it)
-    case 'prefix-delegation': {
-      const references = [REF.prefixDelegation, REF.prefixTargets]
-      if (!isNitroOrBareMetal(it)) {
-        return { reason: `prefix delegation needs a Nitro instance type (or Nitro bare metal, VPC CNI ≥ 1.11); ${it.name} runs on ${it.hypervisor ?? 'an unknown hypervisor'}`, references }
-      }
-      const maxPods = E * (I - 1) * ADDRESSES_PER_PREFIX + 2
-      return {
-        maxPods,
-        formula: `${E} × (${I} − 1) × 16 + 2 = ${maxPods}`,
-        explanation:
-          `Every secondary-address slot (${E} ENIs × ${I - 1}) holds a /28 prefix of 16 addresses instead of one address, plus the 2 host-network pods.` +
-          (it.bareMetal ? ' Bare-metal types are Nitro systems: the VPC CNI supports prefix delegation on them since v1.11.' : ''),
-        references,
-      }
-    }
-    case 'custom-networking': {
-      const references = [REF.customNetworking]
-      if (E < 2) {
-        return { reason: `custom networking leaves the primary ENI to the node subnet, so pods need a second ENI; ${it.name} has ${E}`, references }
-      }
-      const maxPods = (E - 1) * (I - 1) + 2
-      return {
-        maxPods,
-        formula: `(${E} − 1) × (${I} − 1) + 2 = ${maxPods}`,
-        explanation:
-          `The primary ENI stays in the node subnet and serves no pods, so only ${E - 1} of ${E} ENIs give pods addresses ` +
-          `(from the ENIConfig subnets), ${I - 1} each, plus the 2 host-network pods.`,
-        references,
-      }
-    }
-    case 'ipv6': {
-      const references = [REF.ipv6, REF.eksMaxPods]
-      if (!isNitroOrBareMetal(it)) {
-        return { reason: `IPv6 on EKS needs prefix delegation, which needs a Nitro instance type (or Nitro bare metal); ${it.name} runs on ${it.hypervisor ?? 'an unknown hypervisor'}`, references }
-      }
-      return {
-        maxPods: eksCapValue,
-        formula: `not address-bound (a /80 per node) → EKS cap ${eksCapValue}`,
-        explanation: 'Each node gets an IPv6 /80 prefix, far more addresses than pods, so the pod count is bound by the kubelet, set to the EKS guidance cap.',
-        references,
-      }
-    }
-    case 'security-groups-for-pods': {
-      const references = [REF.sgForPods, REF.branchLimits]
-      if (!it.trunking) {
-        const why = /^t\d/.test(it.family) ? ' (no t-family type is)' : ''
-        return { reason: `security groups for pods need a trunk ENI, and ${it.name} is not trunking-compatible${why}`, references }
-      }
-      const base = secondaryIpLimit(it)
-      return {
-        maxPods: base.maxPods,
-        formula: `${base.formula}; pods with their own security groups ≤ ${it.branchEnis} branch ENIs`,
-        explanation:
-          `Pods count toward max pods as in secondary-ip mode (${base.maxPods}); at most ${it.branchEnis} of them can have their own security groups, ` +
-          'one branch ENI each on the trunk ENI. The trunk ENI takes one of the ENI slots, so the pods without their own ' +
-          `security groups can get at most ${(E - 1) * (I - 1)} secondary addresses; Karpenter's docs advise RESERVED_ENIS=1 here.`,
-        references: [...references, REF.maxPodsFile],
-      }
-    }
-    case 'overlay':
-      return {
-        maxPods: KUBELET_DEFAULT_MAX_PODS,
-        formula: `kubelet default --max-pods = ${KUBELET_DEFAULT_MAX_PODS}`,
-        explanation: 'Pod addresses come from a cluster CIDR, not the VPC, so ENIs do not bound the pod count; the kubelet default of 110 does.',
-        references: [REF.kubelet, REF.alternateCni],
-      }
-  }
-}
-
+/** Max pods of a type in a mode: podCounts' numbers with the formula, explanation and sources of each. */
 export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {}): MaxPodsResult {
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new InputError('mode', `mode must be one of ${MODES.join(', ')}; got ${describe(mode)}`)
   }
   const { daemonSets, userCap } = validateOptions(opts)
-  const eks = eksCap(it.vcpu)
-  const limit = addressLimit(it, mode, eks.value)
-  if ('reason' in limit) return unsupported(it, mode, limit.reason, limit.references)
+  const counts = podCounts(it, mode, daemonSets, userCap)
+  const limit = addressLimitText(it, mode, counts?.maxPods ?? null)
+  if (counts === null || 'reason' in limit) return unsupported(it, mode, 'reason' in limit ? limit.reason : 'not supported', limit.references)
 
-  const cap = userCap !== null && userCap < eks.value ? { value: userCap, reason: `maxPodsCap ${userCap} asked for (lower than the EKS cap ${eks.value})` } : eks
-  const recommended = Math.min(limit.maxPods, cap.value)
-  const workloads = Math.max(0, recommended - HOST_NETWORK_PODS - daemonSets)
-  const capStep = recommended < limit.maxPods ? `; min(${limit.maxPods}, cap ${cap.value}) = ${recommended}` : ''
+  const { maxPods: address, recommendedMaxPods: recommended, podsForWorkloads: workloads } = counts
+  const cap = counts.userCapped ? { value: counts.cap, reason: `maxPodsCap ${counts.cap} asked for (lower than the EKS cap ${eksCapValue(it.vcpu)})` } : eksCap(it.vcpu)
+  const capStep = recommended < address ? `; min(${address}, cap ${cap.value}) = ${recommended}` : ''
   const workloadStep = `; for workloads ${recommended} − ${HOST_NETWORK_PODS} host-network − ${daemonSets} DaemonSet = ${workloads}`
-  const capText = recommended < limit.maxPods ? ` Capped to ${recommended}: ${cap.reason}.` : ` The cap (${cap.value}) does not bind.`
+  const capText = recommended < address ? ` Capped to ${recommended}: ${cap.reason}.` : ` The cap (${cap.value}) does not bind.`
   return {
     instanceType: it.name,
     mode,
     supported: true,
     reason: null,
-    maxPods: limit.maxPods,
+    maxPods: address,
     recommendedMaxPods: recommended,
     podsForWorkloads: workloads,
     hostNetworkPods: HOST_NETWORK_PODS,

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { eksCap, maxPods, maxPodsAllModes } from '../../src/domain/density.js'
+import { eksCap, eksCapValue, maxPods, maxPodsAllModes, podCounts } from '../../src/domain/density.js'
 import { MODES, type InstanceType, type Mode } from '../../src/domain/types.js'
 import { seed, seedType, throwsInputError } from './fixtures.js'
 
@@ -168,4 +168,34 @@ t.test('bad options throw InputError naming the field', async (t) => {
     throwsInputError(t, () => maxPods(it, 'secondary-ip', opts), field)
   }
   throwsInputError(t, () => maxPods(it, 'flannel' as Mode), 'mode', /secondary-ip/)
+})
+
+t.test('podCounts gives maxPods\' numbers, without the words, for every type, mode and option', async (t) => {
+  const options: Array<[daemonSets: number, userCap: number | null]> = [[0, null], [3, null], [0, 20], [5, 110], [200, 1], [0, 249]]
+  let compared = 0
+  const wrong: string[] = []
+  for (const it of seed.instanceTypes) {
+    for (const mode of MODES) {
+      for (const [daemonSets, userCap] of options) {
+        const words = maxPods(it, mode, { daemonSetsPerNode: daemonSets, maxPodsCap: userCap })
+        const numbers = podCounts(it, mode, daemonSets, userCap)
+        const fromWords = words.supported
+          ? { mode, maxPods: words.maxPods, cap: words.cap?.value, userCapped: userCap !== null && userCap < eksCapValue(it.vcpu), recommendedMaxPods: words.recommendedMaxPods, podsForWorkloads: words.podsForWorkloads }
+          : null
+        if (JSON.stringify(numbers) !== JSON.stringify(fromWords)) wrong.push(`${it.name} ${mode} ${daemonSets}/${userCap}: ${JSON.stringify(numbers)} ≠ ${JSON.stringify(fromWords)}`)
+        compared++
+      }
+    }
+  }
+  t.equal(compared, seed.instanceTypes.length * MODES.length * options.length)
+  t.same(wrong.slice(0, 5), [], 'no difference')
+})
+
+t.test('the cap in force is named: EKS guidance, or maxPodsCap when lower', async (t) => {
+  const m5 = type('m5.large')
+  t.equal(maxPods(m5, 'prefix-delegation').cap?.reason, 'EKS guidance caps max pods at 110 up to 30 vCPUs (this type: 2)')
+  t.equal(maxPods(type('c5.18xlarge'), 'prefix-delegation').cap?.reason, 'EKS guidance caps max pods at 250 above 30 vCPUs (this type: 72)')
+  t.equal(maxPods(m5, 'prefix-delegation', { maxPodsCap: 50 }).cap?.reason, 'maxPodsCap 50 asked for (lower than the EKS cap 110)')
+  t.equal(maxPods(m5, 'prefix-delegation', { maxPodsCap: 200 }).cap?.value, 110, 'a maxPodsCap above the EKS cap does not raise it')
+  t.same([eksCapValue(null), eksCapValue(30), eksCapValue(31)], [110, 110, 250])
 })
