@@ -164,6 +164,7 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
   for (const k of ['warmEniTarget', 'warmIpTarget', 'minimumIpTarget', 'warmPrefixTarget'] as const) {
     if (q[k] !== null) warm[k] = q[k]
   }
+  const prices = snap.pricesIn(q.region)
   const plan = capacityPlan(
     {
       totalPods: q.totalPods,
@@ -175,7 +176,7 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
       ...warm,
     },
     candidates,
-    (name) => snap.price(q.region, name)?.usdPerHour ?? null,
+    (name) => prices?.get(name)?.usdPerHour ?? null,
   )
   const rows = q.limit !== null ? plan.rows.slice(0, q.limit) : plan.rows
   return {

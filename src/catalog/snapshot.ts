@@ -64,6 +64,11 @@ export class CatalogSnapshot {
     return this.prices.get(region)?.get(name)
   }
 
+  /** A region's prices by instance type (for callers that look up many types in one region). */
+  pricesIn(region: string): ReadonlyMap<string, Price> | undefined {
+    return this.prices.get(region)
+  }
+
   hasRegion(region: string): boolean {
     return this.prices.has(region)
   }

@@ -1,8 +1,8 @@
 // Capacity plan: for each instance type, how many workload pods fit per node and what limits them,
 // how many nodes, VPC addresses and dollars a workload takes. Pure: prices come in as a lookup.
-import { HOST_NETWORK_PODS, maxPods, requireIntegerAtLeast, type MaxPodsResult } from './density.js'
+import { HOST_NETWORK_PODS, maxPods, podCounts, requireIntegerAtLeast, type PodCounts } from './density.js'
 import { InputError, MODES, type InstanceType, type Mode } from './types.js'
-import { clusterVpcIps, readSettings, spreadPods, type WarmPool } from './vpc-ips.js'
+import { clusterVpcIps, readSettings, spreadPods, type ClusterVpcIps, type WarmPool } from './vpc-ips.js'
 
 export const HOURS_PER_MONTH = 730
 export const DEFAULT_POD_CPU_MILLI = 100
@@ -59,21 +59,24 @@ export interface CapacityPlan {
   rows: CapacityRow[]
 }
 
+/** kube-reserved CPU by range of millicores: [start, end, rate per ten thousand]. */
+const KUBE_RESERVED_CPU: ReadonlyArray<readonly [start: number, end: number, perTenThousand: number]> = [
+  [0, 1000, 600],
+  [1000, 2000, 100],
+  [2000, 4000, 50],
+  [4000, Infinity, 25],
+]
+
 /**
  * CPU kube-reserved: 6 % of the first core, 1 % of the second, 0.5 % of cores 3-4, 0.25 % of the rest,
  * each range rounded down to whole millicores as Karpenter does (m5.large: 60 + 10 = 70m).
  */
 export function kubeReservedCpuMilli(vcpu: number): number {
   const milli = vcpu * 1000
-  const ranges: Array<[start: number, end: number, perTenThousand: number]> = [
-    [0, 1000, 600],
-    [1000, 2000, 100],
-    [2000, 4000, 50],
-    [4000, Infinity, 25],
-  ]
   let reserved = 0
-  for (const [start, end, rate] of ranges) {
-    if (milli > start) reserved += Math.floor(((Math.min(milli, end) - start) * rate) / 10000)
+  for (let i = 0; i < KUBE_RESERVED_CPU.length; i++) {
+    const range = KUBE_RESERVED_CPU[i]! // (indexed: destructuring an array runs its iterator)
+    if (milli > range[0]) reserved += Math.floor(((Math.min(milli, range[1]) - range[0]) * range[2]) / 10000)
   }
   return reserved
 }
@@ -98,7 +101,7 @@ export function allocatableMemoryMiB(memoryMiB: number, arch: InstanceType['arch
  * uncapped address limit: nodeadm and Karpenter set kubelet maxPods to it and reserve memory for it.
  * Prefix delegation, IPv6 and overlays need --max-pods set by hand, to the recommended (capped) value.
  */
-export function kubeReservedPods(result: MaxPodsResult): number {
+export function kubeReservedPods(result: Pick<PodCounts, 'mode'> & { maxPods: number | null; recommendedMaxPods: number | null }): number {
   const uncapped = result.mode === 'secondary-ip' || result.mode === 'custom-networking' || result.mode === 'security-groups-for-pods'
   return (uncapped ? result.maxPods : result.recommendedMaxPods) ?? 0
 }
@@ -131,6 +134,22 @@ function blocked(it: InstanceType, mode: Mode, reason: string, notes: string[] =
   }
 }
 
+/**
+ * How the plan's VPC address count is made up: nodes × addresses per node, for each group of equal nodes
+ * (an even spread has at most two), each with its per-node working (nodeVpcIps' formula).
+ */
+export function vpcIpsText(cluster: ClusterVpcIps): string {
+  const { groups } = cluster
+  let sum = ''
+  let working = ''
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!
+    sum += `${i ? ' + ' : ''}${g.nodes} × ${g.perNode.total}`
+    working += `${i ? '; ' : ''}a node with ${g.pods} address-taking pod${g.pods === 1 ? '' : 's'}: ${g.perNode.formula}`
+  }
+  return `VPC IPv4 addresses = ${sum} = ${cluster.total} (${working})`
+}
+
 export function capacityPlan(input: CapacityInput, instanceTypes: readonly InstanceType[], priceOf: (name: string) => number | null): CapacityPlan {
   const totalPods = requireIntegerAtLeast('totalPods', input.totalPods, 1)
   const podCpuMilli = input.podCpuMilli === undefined ? DEFAULT_POD_CPU_MILLI : requireIntegerAtLeast('podCpuMilli', input.podCpuMilli, 1)
@@ -147,8 +166,9 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
   const mode = input.mode
 
   const rows = instanceTypes.map((it): CapacityRow => {
-    const density = maxPods(it, mode, { daemonSetsPerNode, maxPodsCap })
-    if (!density.supported || density.maxPods === null || density.podsForWorkloads === null) return blocked(it, mode, density.reason ?? 'not supported')
+    // The numbers only: maxPods' words are worked out just for a type that cannot run the mode (its reason).
+    const density = podCounts(it, mode, daemonSetsPerNode, maxPodsCap)
+    if (density === null) return blocked(it, mode, maxPods(it, mode).reason ?? 'not supported')
     if (it.vcpu === null || it.memoryMiB === null) {
       return blocked(it, mode, `no vCPU or memory figures for ${it.name} in the catalog, so CPU and memory limits cannot be worked out`)
     }
@@ -169,18 +189,19 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
       memory: Math.max(0, Math.floor(memMiB / podMemoryMiB)),
       // The kubelet limit is the cap itself (EKS guidance or maxPodsCap), not min(addresses, cap), so that an
       // address limit below the cap reads 'ips'; where pods are not address-bound it is the kubelet's max pods.
-      kubelet: forWorkloads(ips === null || density.cap === null ? (density.recommendedMaxPods ?? 0) : density.cap.value),
+      kubelet: forWorkloads(ips === null ? density.recommendedMaxPods : density.cap),
     }
     let limitedBy: LimitedBy = 'kubelet'
     let podsPerNode = limits.kubelet
-    for (const name of TIE_ORDER) {
+    for (let i = 1; i < TIE_ORDER.length; i++) {
+      const name = TIE_ORDER[i] as LimitedBy
       const value = limits[name]
       if (value !== null && value < podsPerNode) {
         podsPerNode = value
         limitedBy = name
       }
     }
-    const limitText = `min(${TIE_ORDER.map((n) => `${n} ${limits[n] ?? '—'}`).join(', ')}) = ${podsPerNode} (${limitedBy})`
+    const limitText = `min(kubelet ${limits.kubelet}, ips ${ips ?? '—'}, cpu ${limits.cpu}, memory ${limits.memory}) = ${podsPerNode} (${limitedBy})`
     if (podsPerNode === 0) {
       return { ...blocked(it, mode, `no workload pod fits on a node: ${limitText}`), limits, limitedBy, podsPerNode: 0, allocatableCpuMilli: cpuMilli, allocatableMemoryMiB: memMiB }
     }
@@ -189,12 +210,13 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
     const addressPods = spreadPods(totalPods, nodes, daemonSetsPerNode)
     const poolCapacity = (it.maxEnis - 1) * (it.ipv4PerEni - 1)
     // Under security groups for pods, the pods the ordinary pool cannot hold are taken to be SG pods.
-    const vpc = clusterVpcIps(
+    const cluster = clusterVpcIps(
       it,
       mode,
       addressPods,
       mode === 'security-groups-for-pods' ? (p) => ({ ...warmPool, sgPods: Math.max(0, p - poolCapacity) }) : warmPool,
-    ).total
+    )
+    const vpc = cluster.total
     const notes: string[] = []
     if (mode === 'security-groups-for-pods' && addressPods.some((g) => g.pods > poolCapacity)) {
       notes.push(`beyond ${poolCapacity} pods per node the rest must be pods with their own security groups (branch ENIs), as the trunk ENI takes an ENI slot`)
@@ -227,7 +249,7 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
       usdPerHour,
       monthlyUsd,
       usdPerPodMonth,
-      formula: `pods/node = ${limitText}; nodes = ⌈${totalPods} ÷ ${podsPerNode}⌉ = ${nodes}; ${costText}`,
+      formula: `pods/node = ${limitText}; nodes = ⌈${totalPods} ÷ ${podsPerNode}⌉ = ${nodes}; ${costText}; ${vpcIpsText(cluster)}`,
       explanation:
         `${it.name} in ${mode}: allocatable ${cpuMilli}m CPU and ${memMiB} MiB (kube-reserved for ${reservedFor} pods) fit ` +
         `${limits.cpu} pods of ${podCpuMilli}m and ${limits.memory} of ${podMemoryMiB} MiB; ` +
@@ -237,8 +259,11 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
     }
   })
 
-  const monthly = (r: CapacityRow): number => (r.reason !== null ? 2 : r.monthlyUsd === null ? 1 : 0)
-  const exact = (r: CapacityRow): number => (r.nodes ?? 0) * (r.usdPerHour ?? 0)
-  rows.sort((a, b) => monthly(a) - monthly(b) || exact(a) - exact(b) || (a.instanceType < b.instanceType ? -1 : a.instanceType > b.instanceType ? 1 : 0))
-  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, warmPool }, rows }
+  // Priced rows by exact cost, then unpriced, then those that cannot serve; names break ties. The keys are
+  // worked out once per row, not once per comparison.
+  const group = rows.map((r) => (r.reason !== null ? 2 : r.monthlyUsd === null ? 1 : 0))
+  const cost = rows.map((r) => (r.nodes ?? 0) * (r.usdPerHour ?? 0))
+  const order = rows.map((_, i) => i)
+  order.sort((a, b) => group[a]! - group[b]! || cost[a]! - cost[b]! || (rows[a]!.instanceType < rows[b]!.instanceType ? -1 : 1))
+  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, warmPool }, rows: order.map((i) => rows[i]!) }
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { allocatableCpuMilli, allocatableMemoryMiB, capacityPlan, kubeReservedPods, type CapacityInput } from '../../src/domain/capacity.js'
 import { maxPods } from '../../src/domain/density.js'
+import { MODES } from '../../src/domain/types.js'
 import { seed, seedType, throwsInputError } from './fixtures.js'
 
 const type = seedType
@@ -137,3 +138,37 @@ if (!existsSync(dataDir + specsFile)) {
     t.same(off, [], 'every type within 1m and 1 MiB')
   })
 }
+
+t.test('the formula shows how vpcIps is made up, and its sums hold for every type in every mode', async (t) => {
+  const m5 = capacityPlan({ totalPods: 270, podCpuMilli: 50, podMemoryMiB: 128, mode: 'secondary-ip' }, [type('m5.large')], priceOf).rows[0]
+  t.match(
+    m5?.formula,
+    '; VPC IPv4 addresses = 10 × 30 = 300 (a node with 27 address-taking pods: min(3, ⌈27 ÷ 9⌉ + WARM_ENI_TARGET 1) = 3 ENI(s) × 9 = 27 addresses; + 3 primary = 30)',
+  )
+  const uneven = capacityPlan({ totalPods: 100, podCpuMilli: 50, podMemoryMiB: 128, mode: 'prefix-delegation', daemonSetsPerNode: 2 }, [type('m5.large')], priceOf).rows[0]
+  // CPU-bound at 38 per node → 3 nodes of 34, 33 and 33 workload pods, each with 2 DaemonSet pods that take addresses.
+  t.match(
+    uneven?.formula,
+    'VPC IPv4 addresses = 1 × 65 + 2 × 65 = 195 (a node with 36 address-taking pods: ⌈36 ÷ 16⌉ + WARM_PREFIX_TARGET 1 = 4 prefixes × 16 = 64; ' +
+      'in 1 ENI(s) of 9 prefixes; + 1 primary = 65; a node with 35 address-taking pods: ⌈35 ÷ 16⌉ + WARM_PREFIX_TARGET 1 = 4 prefixes × 16 = 64; in 1 ENI(s) of 9 prefixes; + 1 primary = 65)',
+  )
+  const sum = /VPC IPv4 addresses = ((?:\d+ × \d+)(?: \+ \d+ × \d+)?) = (\d+) \(/
+  let checked = 0
+  const wrong: string[] = []
+  for (const mode of MODES) {
+    for (const r of capacityPlan({ totalPods: 1001, mode, daemonSetsPerNode: 1 }, seed.instanceTypes, priceOf).rows) {
+      if (r.vpcIps === null) {
+        if (r.formula.includes('VPC IPv4')) wrong.push(`${r.instanceType} ${mode}: working without a number`)
+        continue
+      }
+      const m = sum.exec(r.formula)
+      const terms = m?.[1]?.split(' + ').map((term) => term.split(' × ').map(Number)) ?? []
+      const nodes = terms.reduce((n, [count]) => n + (count ?? 0), 0)
+      const total = terms.reduce((n, [count, each]) => n + (count ?? 0) * (each ?? 0), 0)
+      if (!m || Number(m[2]) !== r.vpcIps || total !== r.vpcIps || nodes !== r.nodes) wrong.push(`${r.instanceType} ${mode}: ${r.vpcIps} vs ${m?.[0]}`)
+      checked++
+    }
+  }
+  t.ok(checked > 5000, `${checked} rows checked`)
+  t.same(wrong.slice(0, 5), [], 'each row: the nodes add up to nodes, nodes × per-node addresses to vpcIps')
+})
