@@ -3,7 +3,8 @@
 // signature is checked before the text is read. Everything is answered from the catalog in memory, inline
 // (Slack gives up after 3 s); input problems are private 200 answers saying what is accepted, never a 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { capacityPlanAnswer, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
+import { capacityPlanAnswer, catalogStamp, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
+import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { recommendationAnswer } from '../../answers/recommendation.js'
 import { InputError, NotFoundError } from '../../domain/types.js'
 import {
@@ -18,11 +19,12 @@ import {
   usageMessage,
   type SlackMessage,
 } from '../../slack/blocks.js'
-import { parseCommand, usageFromError, type CommandName } from '../../slack/commands.js'
+import { parseCommand, usageFromError, type CommandName, type SlackCommand } from '../../slack/commands.js'
 import { verifySlackSignature } from '../../slack/signature.js'
 import { documentedOnly } from '../input.js'
 import { slackRateLimitKey } from '../security.js'
 import { errorBody, errorSchema } from '../errors.js'
+import { sendCachedJson } from '../cached.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -97,8 +99,7 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
 
   const freshness = (): Freshness => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
 
-  const answer = (text: string | undefined): SlackMessage => {
-    const cmd = parseCommand(text)
+  const answer = (snap: CatalogSnapshot, cmd: SlackCommand): SlackMessage => {
     const publicUrl = app.ctx.config.publicUrl
     let command: CommandName = 'help'
     try {
@@ -109,18 +110,17 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
           return helpMessage(cmd.topic, cmd.visibility)
         case 'recommend': {
           command = 'recommend'
-          const a = recommendationAnswer(app.ctx.catalog.current(), cmd.requirements, freshness())
+          const a = recommendationAnswer(snap, cmd.requirements, freshness())
           return recommendationMessage(a, recommendationLink(publicUrl, cmd.requirements), cmd.visibility)
         }
         case 'maxpods': {
           command = 'maxpods'
-          const snap = app.ctx.catalog.current()
           const r = maxPodsAnswer(snap, cmd.instanceType, cmd.query, 'instanceType')
           return maxPodsMessage(r, snap.version, maxPodsLink(publicUrl, cmd.instanceType, cmd.query), cmd.visibility)
         }
         case 'plan': {
           command = 'plan'
-          const p = capacityPlanAnswer(app.ctx.catalog.current(), cmd.query, freshness())
+          const p = capacityPlanAnswer(snap, cmd.query, freshness())
           return capacityPlanMessage(p, capacityPlanLink(publicUrl, cmd.query), cmd.visibility)
         }
       }
@@ -128,6 +128,17 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
       if (err instanceof InputError || err instanceof NotFoundError) return usageMessage(usageFromError(command, err))
       throw err
     }
+  }
+
+  /**
+   * An answer is a pure function of the parsed command, the catalog version and, where prices show, the
+   * region's price freshness (it changes by the day): the rendered message is kept per catalog version
+   * under those, as the REST and GraphQL doors keep theirs. A command that fails unexpectedly is not kept.
+   */
+  const answerKey = (snap: CatalogSnapshot, cmd: SlackCommand): string => {
+    const region = cmd.kind === 'recommend' ? cmd.requirements.region : cmd.kind === 'plan' ? cmd.query.region : null
+    const stamp = region === null ? '' : JSON.stringify(catalogStamp(snap, region, freshness()))
+    return `slack:${JSON.stringify(cmd)}:${stamp}`
   }
 
   app.post(
@@ -174,7 +185,9 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
       }
       const form = (request.body ?? {}) as Record<string, string>
       try {
-        return answer(form.text)
+        const cmd = parseCommand(form.text)
+        const snap = app.ctx.catalog.current()
+        return sendCachedJson(reply, snap, answerKey(snap, cmd), () => answer(snap, cmd))
       } catch (err) {
         request.log.error({ err }, 'Slack command failed')
         return failureMessage(request.id)
