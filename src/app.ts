@@ -85,6 +85,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const catalog = new CatalogStore(db, { pollSeconds: config.catalogPollSeconds, log: app.log })
   const ctx: AppContext = { config, db, catalog, clock: deps.clock ?? (() => new Date()), refresh: deps.refresh ?? {} }
   app.decorate('ctx', ctx)
+  // Before any route: its onRoute hook gives every route its request id, headers and rate limit.
+  await app.register(securityPlugin)
   // Before the routes: the request hooks must apply to all of them (METRICS=off installs nothing).
   registerMetrics(app, ctx)
   app.addHook('onClose', async () => {
@@ -94,7 +96,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   registerErrorHandling(app)
   registerJsonBodyParser(app)
-  await app.register(securityPlugin)
   await app.register(swagger, {
     openapi: {
       info: {

@@ -50,7 +50,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     else request.log.info({ statusCode: body.statusCode, field: body.field, reason: body.message }, 'request rejected')
     void reply.code(body.statusCode).type('application/json; charset=utf-8').send(body)
   })
-  app.setNotFoundHandler((request, reply) => {
+  // Requests no route matched get the request policy (id, headers, URL cap, rate limit) here, since
+  // routes get theirs when they are registered (security.ts).
+  const preHandler = app.hasDecorator('requestPolicy') ? app.requestPolicy.unmatched : undefined
+  app.setNotFoundHandler({ preHandler }, (request, reply) => {
     const path = request.url.split('?')[0]!.slice(0, 200)
     void reply.code(404).send(errorBody(404, `Route ${request.method} ${path} not found; see /docs for the routes`))
   })

@@ -1,20 +1,22 @@
-// What every request passes through: security headers, CORS (off unless configured), a rate limit
-// per client, and a cap on URL length. Registered with fastify-plugin so it covers every route.
+// What every request passes through: its request id, security headers, CORS (off unless configured),
+// a rate limit per client, and a cap on URL length. Registered with fastify-plugin so it covers every
+// route registered after it.
 import cors from '@fastify/cors'
 import helmet from 'helmet'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
 import { errorBody } from './errors.js'
+import { clientKey, describeWindow, RateLimiter } from './rate-limit.js'
 
 /** Longer URLs get 414 (Node's own header limit, 16 KiB, would answer 431 without a JSON body). */
 export const MAX_URL_LENGTH = 8192
 
 /**
  * Slack posts from Slack's shared addresses, so the Slack route counts requests per workspace
- * (team_id, known once the form is parsed: the limiter runs as a preHandler). Everything else counts
- * per client address (behind a proxy, set trustProxy so this is the caller, not the proxy).
+ * (team_id, known once the form is parsed: its limit is checked in a preHandler). Everything else counts
+ * per client address, before the body is read (behind a proxy, set trustProxy so this is the caller).
  */
 export function slackRateLimitKey(request: FastifyRequest): string {
   const body = request.body as { team_id?: unknown } | undefined
@@ -66,23 +68,95 @@ export function securityHeaders(corsOrigins: string[]): Record<string, string> {
   return headers
 }
 
-async function security(app: FastifyInstance): Promise<void> {
-  const { config } = app.ctx
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * How a route is rate-limited: absent = per client address, before anything else is done;
+     * false = never (probes: a throttled probe takes a healthy pod out); { keyGenerator } = counted
+     * once the body is parsed, under the key it gives (Slack: per workspace).
+     */
+    rateLimit?: false | { keyGenerator: (request: FastifyRequest) => string }
+  }
+}
 
+/**
+ * What every request passes through, decided once per route when the route is registered (onRoute)
+ * rather than per request: its request id and security headers, the URL length cap and the rate limit.
+ * Requests no route matches get the same in the not-found handler's preHandler (unmatched).
+ */
+export function requestPolicy(config: Pick<Config, 'corsOrigins' | 'rateLimitMax' | 'rateLimitWindowSeconds'>, limiter: RateLimiter | null) {
   // helmet decides the security headers of the pages (/, /docs, /graphiql); they are the same for
-  // every response, so they are worked out once and set here (rebuilding helmet per request cost ~8 %
-  // of a request). Answers of the API are data, not documents: they get the headers that matter for
-  // data (no sniffing, nothing may render or frame them, no referrer), which also keeps a small
-  // answer's headers small. One hook does all of it, and names the request in x-request-id.
+  // every response, so they are worked out once (rebuilding helmet per request cost ~8 % of a request).
+  // Answers of the API are data, not documents: they get the headers that matter for data (no sniffing,
+  // nothing may render or frame them, no referrer), which also keeps a small answer's headers small.
   const pageHeaders = securityHeaders(config.corsOrigins)
-  app.addHook('onRequest', (request, reply, done) => {
+  const window = limiter ? describeWindow(limiter.windowMs) : ''
+
+  const refuse = (reply: FastifyReply, retryAfter: number, who: string): void => {
+    void reply
+      .code(429)
+      .headers({ 'retry-after': String(retryAfter), 'x-ratelimit-limit': String(limiter!.max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(retryAfter) })
+      .send(errorBody(429, `rate limit exceeded: at most ${limiter!.max} requests per ${window} from one ${who}; retry in ${retryAfter} s`))
+  }
+  const tooLong = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    if (request.url.length <= MAX_URL_LENGTH) return false
+    void reply.code(414).send(errorBody(414, `the URL is ${request.url.length} characters long; at most ${MAX_URL_LENGTH} are accepted (use POST with a JSON body for long inputs)`))
+    return true
+  }
+
+  /** The onRequest hook of one route, and a preHandler when its limit is keyed on the parsed body. */
+  function forRoute(url: string, rateLimit: FastifyContextConfig['rateLimit']): { onRequest: onRequestHookHandler; preHandler: preHandlerHookHandler | null } {
+    const headers = isApi(url) ? API_HEADERS : pageHeaders
+    const perClient = limiter !== null && rateLimit === undefined
+    const onRequest: onRequestHookHandler = (request, reply, done) => {
+      reply.header('x-request-id', request.id)
+      reply.headers(headers)
+      if (tooLong(request, reply)) return
+      if (perClient) {
+        const wait = limiter.take(clientKey(request.ip))
+        if (wait) return refuse(reply, wait, 'client')
+      }
+      done()
+    }
+    if (limiter === null || !rateLimit) return { onRequest, preHandler: null }
+    const keyOf = rateLimit.keyGenerator
+    const preHandler: preHandlerHookHandler = (request, reply, done) => {
+      const wait = limiter.take(keyOf(request))
+      if (wait) return refuse(reply, wait, 'workspace')
+      done()
+    }
+    return { onRequest, preHandler }
+  }
+
+  /** For requests no route matched (the not-found handler's preHandler). */
+  const unmatched: preHandlerHookHandler = (request, reply, done) => {
     reply.header('x-request-id', request.id)
     reply.headers(isApi(request.url) ? API_HEADERS : pageHeaders)
-    if (request.url.length > MAX_URL_LENGTH) {
-      void reply.code(414).send(errorBody(414, `the URL is ${request.url.length} characters long; at most ${MAX_URL_LENGTH} are accepted (use POST with a JSON body for long inputs)`))
-      return
+    if (tooLong(request, reply)) return
+    if (limiter) {
+      const wait = limiter.take(clientKey(request.ip))
+      if (wait) return refuse(reply, wait, 'client')
     }
     done()
+  }
+
+  return { forRoute, unmatched }
+}
+
+const asList = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])
+
+async function security(app: FastifyInstance): Promise<void> {
+  const { config } = app.ctx
+  const limiter = config.rateLimitMax > 0 ? new RateLimiter({ max: config.rateLimitMax, windowMs: config.rateLimitWindowSeconds * 1000 }) : null
+  const policy = requestPolicy(config, limiter)
+  app.decorate('requestPolicy', policy)
+
+  // Ours go first on every route, so even an answer refused by a later hook carries the request id and
+  // the headers; a route's own hooks keep their order after them.
+  app.addHook('onRoute', (route) => {
+    const { onRequest, preHandler } = policy.forRoute(route.url ?? '', route.config?.rateLimit)
+    route.onRequest = [onRequest, ...asList(route.onRequest)]
+    if (preHandler) route.preHandler = [preHandler, ...asList(route.preHandler)]
   })
 
   if (config.corsOrigins.length) {
@@ -92,24 +166,16 @@ async function security(app: FastifyInstance): Promise<void> {
       allowedHeaders: ['content-type', 'authorization', 'x-request-id'],
       exposedHeaders: ['x-request-id', 'retry-after'],
       maxAge: 600,
+      // Its onRequest hook runs before the routes' own (above), so every answer a browser gets, a 429 or
+      // a 413 included, carries the CORS headers it needs to read it; preflights are answered there.
     })
   }
+}
 
-  if (config.rateLimitMax > 0) {
-    await app.register(rateLimit, {
-      global: true,
-      max: config.rateLimitMax,
-      timeWindow: config.rateLimitWindowSeconds * 1000,
-      hook: 'preHandler', // after the body is parsed, so Slack requests can count per workspace
-      // x-ratelimit-* on every answer cost more than they help (spreadsheets and Slack ignore them);
-      // a refused request still says when to come back (Retry-After) and what the limit is.
-      addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-      // Probes are exempt (their routes say rateLimit: false): a throttled probe takes a healthy pod out.
-      errorResponseBuilder: (_request, context) => {
-        const err = errorBody(429, `rate limit exceeded: at most ${context.max} requests per ${context.after} from one client; retry in ${Math.ceil(context.ttl / 1000)} s`)
-        return Object.assign(new Error(err.message), err)
-      },
-    })
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The per-route request policy (headers, URL cap, rate limit); errors.ts applies `unmatched` to 404s. */
+    requestPolicy: ReturnType<typeof requestPolicy>
   }
 }
 

@@ -45,6 +45,55 @@ t.test('security headers, CORS, rate limit and size limits', async (t) => {
     }
   })
 
+  t.test('the 429 says the limit, the window and when to come back', async (t) => {
+    const ip = '10.2.1.1'
+    let res
+    for (let i = 0; i < 6; i++) res = await app.inject({ url: '/v1/catalog', remoteAddress: ip })
+    t.equal(res!.statusCode, 429)
+    t.equal(res!.headers['x-ratelimit-limit'], '5')
+    t.equal(res!.headers['x-ratelimit-remaining'], '0')
+    t.equal(res!.headers['x-ratelimit-reset'], res!.headers['retry-after'])
+    t.ok(res!.headers['x-request-id'], 'a refused request is named too')
+    t.equal(res!.headers['x-content-type-options'], 'nosniff', 'and carries the security headers')
+    t.match(res!.json().message, /^rate limit exceeded: at most 5 requests per 1 minute from one client; retry in \d+ s$/)
+  })
+
+  t.test('an IPv6 client counts by its /64; an IPv4-mapped one as its IPv4 address', async (t) => {
+    const statuses: number[] = []
+    for (let i = 1; i <= 6; i++) statuses.push((await app.inject({ url: '/v1/catalog', remoteAddress: `2001:db8:5:6::${i}` })).statusCode)
+    t.same(statuses, [200, 200, 200, 200, 200, 429], 'six addresses of one /64 share one limit')
+    t.equal((await app.inject({ url: '/v1/catalog', remoteAddress: '2001:db8:5:7::1' })).statusCode, 200, 'the next /64 has its own')
+    const mapped: number[] = []
+    for (let i = 0; i < 3; i++) mapped.push((await app.inject({ url: '/v1/catalog', remoteAddress: '10.2.2.1' })).statusCode)
+    for (let i = 0; i < 3; i++) mapped.push((await app.inject({ url: '/v1/catalog', remoteAddress: '::ffff:10.2.2.1' })).statusCode)
+    t.same(mapped, [200, 200, 200, 200, 200, 429])
+  })
+
+  t.test('requests no route matches get the same policy: id, headers, URL cap, rate limit', async (t) => {
+    const ip = '10.4.0.1'
+    const first = await app.inject({ url: '/v1/no-such-thing', remoteAddress: ip })
+    t.equal(first.statusCode, 404)
+    t.ok(first.headers['x-request-id'])
+    t.equal(first.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'", 'an API path gets the API headers')
+    const page = await app.inject({ url: '/no-such-page', remoteAddress: '10.4.0.2' })
+    t.match(page.headers['content-security-policy'], /default-src 'self'/, 'anything else gets the pages\' headers')
+    const statuses = [first.statusCode]
+    for (let i = 0; i < 5; i++) statuses.push((await app.inject({ url: `/v1/no-such-thing-${i}`, remoteAddress: ip })).statusCode)
+    t.same(statuses, [404, 404, 404, 404, 404, 429], 'unknown paths count against the same limit')
+    const long = await app.inject({ url: `/nowhere?x=${'y'.repeat(9000)}`, remoteAddress: '10.4.0.3' })
+    t.equal(long.statusCode, 414)
+  })
+
+  t.test('every route, however it was registered, carries the request id and its headers', async (t) => {
+    const routes = ['/metrics', '/docs/json', '/graphiql', '/healthz', '/v1/charts/pods-per-node.svg?instanceTypes=m5.large']
+    for (const [i, url] of routes.entries()) {
+      const res = await app.inject({ url, remoteAddress: `10.5.0.${i}` })
+      t.equal(res.statusCode, 200, url)
+      t.ok(res.headers['x-request-id'], `${url}: x-request-id`)
+      t.equal(res.headers['x-content-type-options'], 'nosniff', `${url}: nosniff`)
+    }
+  })
+
   t.test('limits on URL and body size answer in the error shape', async (t) => {
     const longUrl = await app.inject({ url: `/v1/recommendations?instanceTypes=${'m5.large,'.repeat(1000)}`, remoteAddress: '10.3.0.1' })
     t.equal(longUrl.statusCode, 414)
@@ -75,9 +124,26 @@ t.test('CORS when configured: only the listed origins', async (t) => {
   const ok = await app.inject({ url: '/v1/catalog', headers: { origin: 'https://portal.example.com' } })
   t.equal(ok.headers['access-control-allow-origin'], 'https://portal.example.com')
   const page = await app.inject({ url: '/graphiql' })
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/recommendations',
+    headers: { origin: 'https://portal.example.com', 'access-control-request-method': 'POST' },
+  })
+  t.equal(preflight.statusCode, 204)
+  t.equal(preflight.headers['access-control-allow-origin'], 'https://portal.example.com')
   const no = await app.inject({ url: '/v1/catalog', headers: { origin: 'https://evil.example' } })
   t.notOk(no.headers['access-control-allow-origin'])
   t.match(page.headers['content-security-policy'], /frame-ancestors 'self' https:\/\/portal\.example\.com/, 'the portal may embed the pages')
+})
+
+t.test('with CORS on, a browser can read a 429 (and when to come back)', async (t) => {
+  const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://portal.example.com', RATE_LIMIT_MAX: '1' } })
+  const ask = () => app.inject({ url: '/v1/catalog', headers: { origin: 'https://portal.example.com' }, remoteAddress: '10.6.0.1' })
+  t.equal((await ask()).statusCode, 200)
+  const refused = await ask()
+  t.equal(refused.statusCode, 429)
+  t.equal(refused.headers['access-control-allow-origin'], 'https://portal.example.com')
+  t.match(refused.headers['access-control-expose-headers'], /retry-after/)
 })
 
 t.test('Slack requests count per workspace, not per (shared) Slack address', async (t) => {
@@ -98,5 +164,7 @@ t.test('Slack requests count per workspace, not per (shared) Slack address', asy
   }
   const a = [await post('TA'), await post('TA'), await post('TA')].map((r) => r.statusCode)
   t.same(a, [200, 200, 429], 'one workspace hits its limit')
+  const refused = await post('TA')
+  t.match(refused.json().message, /from one workspace; retry in \d+ s$/)
   t.equal((await post('TB')).statusCode, 200, 'another workspace from the same address is not affected')
 })
