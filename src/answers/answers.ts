@@ -33,6 +33,20 @@ export function catalogStamp(snap: CatalogSnapshot, region: string, f: Freshness
   return { version: snap.version, region, pricesAsOf: r.oldestAsOf, priceAgeDays: age, stale: age > f.priceMaxAgeDays }
 }
 
+/**
+ * The time span (ms, by f's clock) around now over which catalogStamp(snap, region, f) stays what it
+ * is now: its day count moves once a day, at the oldest price's time of day, and `stale` only ever turns
+ * with it; before the prices' own date the count stays 0. A region without prices has one stamp forever.
+ * An answer that shows the stamp can be kept for this span.
+ */
+export function catalogStampValidity(snap: CatalogSnapshot, region: string, f: Freshness): { from: number; until: number } {
+  const r = snap.regionPrices(region)
+  if (!r) return { from: -Infinity, until: Infinity }
+  const asOf = Date.parse(r.oldestAsOf)
+  const days = Math.floor((f.clock().getTime() - asOf) / DAY_MS)
+  return days < 1 ? { from: -Infinity, until: asOf + DAY_MS } : { from: asOf + days * DAY_MS, until: asOf + (days + 1) * DAY_MS }
+}
+
 /** GET /v1/catalog and GraphQL `catalog`: version, counts, and each region's price freshness. */
 export function catalogSummary(snap: CatalogSnapshot, f: Freshness) {
   const regions = snap.regions.map((r) => {

@@ -27,6 +27,8 @@ export class CatalogSnapshot {
   private readonly memo = new BoundedCache<unknown>(20_000, () => 1)
   private readonly bodies = new BoundedCache<Buffer>(64 * 1024 * 1024, (b) => b.length)
   private readonly gzips = new WeakMap<Buffer, Buffer>()
+  /** Answers by the request that asked (http/cached.ts sendForUrl); bounded by their keys' size. */
+  private readonly byRequest = new BoundedCache<{ value: unknown; size: number }>(16 * 1024 * 1024, (e) => e.size)
 
   constructor(version: CatalogVersion, types: InstanceType[], prices: Price[]) {
     this.version = version.version
@@ -114,6 +116,18 @@ export class CatalogSnapshot {
       this.gzips.set(body, gz)
     }
     return gz
+  }
+
+  /**
+   * A finished answer kept under the request that asked for it (its URL as sent): the bodies themselves
+   * are the ones body() keeps, so an entry costs its key and a few references.
+   */
+  answerFor<T>(key: string): T | undefined {
+    return this.byRequest.get(key)?.value as T | undefined
+  }
+
+  keepAnswerFor(key: string, value: unknown): void {
+    this.byRequest.set(key, { value, size: 2 * key.length + 128 })
   }
 
   /** For bodies rendered elsewhere (GraphQL): look up, and keep. */

@@ -3,7 +3,7 @@
 // empty cells for null, and text cells that a spreadsheet would run as a formula defused with a quote.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
-import { sendBody } from './cached.js'
+import { ALWAYS, sendBody, type SentAnswer, type Validity } from './cached.js'
 
 export interface CsvColumn<T> {
   name: string
@@ -35,7 +35,22 @@ export function wantsCsv(request: FastifyRequest): boolean {
   return /\btext\/csv\b/.test(accept) && !/\bapplication\/json\b/.test(accept)
 }
 
+export const CSV_TYPE = 'text/csv; charset=utf-8; header=present'
+
 /** A kept CSV body, named for download, gzipped when the client accepts it (see sendBody). */
 export function sendCsv(reply: FastifyReply, snap: CatalogSnapshot, filename: string, body: Buffer): FastifyReply {
-  return sendBody(reply.type('text/csv; charset=utf-8; header=present').header('content-disposition', `inline; filename="${filename}"`), snap, body)
+  return sendBody(reply.type(CSV_TYPE).header('content-disposition', `inline; filename="${filename}"`), snap, body)
+}
+
+/** The same as an answer to keep under its URL (sendForUrl). */
+export function csvAnswer(filename: string, body: Buffer, valid: Validity = ALWAYS): SentAnswer {
+  return { body, type: CSV_TYPE, disposition: `inline; filename="${filename}"`, valid }
+}
+
+/**
+ * What an answer depends on besides its URL, for sendForUrl: an Accept header asking for CSV when the
+ * query does not say `format`.
+ */
+export function csvVariant(request: FastifyRequest): string {
+  return wantsCsv(request) ? 'csv' : ''
 }

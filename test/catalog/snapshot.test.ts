@@ -46,3 +46,17 @@ t.test('a snapshot answers prices and regions, and memoizes per version', async 
   t.equal(snap.gzipped(big), gz, 'compressed once, then kept beside the body')
   t.equal(snap.gzipped(snap.body('big', () => 'never rendered again')), gz, 'the kept body finds its copy')
 })
+
+t.test('answers kept by request: per snapshot, bounded by their keys', async (t) => {
+  const make = () => new CatalogSnapshot({ version: 1, createdAt: '2026-11-01T00:00:00.000Z', source: 'seed', instanceTypes: 0, prices: 0 }, [], [])
+  const snap = make()
+  t.equal(snap.answerFor('/v1/x'), undefined)
+  snap.keepAnswerFor('/v1/x', 'answer')
+  t.equal(snap.answerFor('/v1/x'), 'answer')
+  t.equal(make().answerFor('/v1/x'), undefined, 'another snapshot (a new catalog version) keeps nothing of this one')
+  const long = `/v1/y?q=${'z'.repeat(8000)}`
+  for (let i = 0; i < 2000; i++) snap.keepAnswerFor(`${long}${i}`, i)
+  let kept = 0
+  for (let i = 0; i < 2000; i++) if (snap.answerFor(`${long}${i}`) !== undefined) kept++
+  t.ok(kept < 2000 && kept > 100, `long keys are bounded by their size (${kept} of 2000 kept)`)
+})

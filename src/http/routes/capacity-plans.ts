@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { capacityPlanAnswer, catalogStamp, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
-import { sendCachedJson } from '../cached.js'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { capacityPlanAnswer, catalogStamp, catalogStampValidity, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
+import type { CatalogSnapshot } from '../../catalog/snapshot.js'
+import { jsonAnswer, sendAnswer, sendForUrl, type SentAnswer } from '../cached.js'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
 import type { CapacityRow } from '../../domain/capacity.js'
-import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { csvAnswer, csvVariant, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { errorSchema } from '../errors.js'
 import { bodySchema, documentedOnly, parseBody, parseQuery, querySchema } from '../input.js'
 
@@ -69,22 +70,20 @@ const planSchema = {
 }
 
 export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
-  // A spreadsheet re-fetches the same URL: the rendered body is kept per catalog version and question.
-  const render = (request: FastifyRequest, reply: FastifyReply, q: CapacityQuery) => {
-    const snap = app.ctx.catalog.current()
-    const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
+  // A spreadsheet re-fetches the same URL: the rendered body is kept per catalog version and question
+  // (and a GET's under its URL too, see sendForUrl), until the prices' day count moves.
+  const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
+  const now = () => app.ctx.clock().getTime()
+  const render = (request: FastifyRequest, snap: CatalogSnapshot, q: CapacityQuery): SentAnswer => {
     const key = `plan:${JSON.stringify(q)}:${JSON.stringify(catalogStamp(snap, q.region, f))}`
     const answer = (): CapacityPlanAnswer => capacityPlanAnswer(snap, q, f)
-    if (!wantsCsv(request)) return sendCachedJson(reply, snap, key, answer)
-    return sendCsv(
-      reply,
-      snap,
-      'capacity-plan.csv',
-      snap.body(`csv:${key}`, () => {
-        const plan = answer()
-        return toCsv(CSV_COLUMNS, plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods })))
-      }),
-    )
+    const valid = catalogStampValidity(snap, q.region, f)
+    if (!wantsCsv(request)) return jsonAnswer(snap, key, answer, valid)
+    const csv = snap.body(`csv:${key}`, () => {
+      const plan = answer()
+      return toCsv(CSV_COLUMNS, plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods })))
+    })
+    return csvAnswer('capacity-plan.csv', csv, valid)
   }
 
   const description =
@@ -104,7 +103,10 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request, reply) => render(request, reply, parseQuery(CAPACITY_FIELDS, request)),
+    async (request, reply) => {
+      const snap = app.ctx.catalog.current()
+      return sendForUrl(request, reply, snap, now, () => render(request, snap, parseQuery(CAPACITY_FIELDS, request)), csvVariant(request))
+    },
   )
 
   app.post(
@@ -120,6 +122,9 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request, reply) => render(request, reply, parseBody(CAPACITY_FIELDS, request)),
+    async (request, reply) => {
+      const snap = app.ctx.catalog.current()
+      return sendAnswer(reply, snap, render(request, snap, parseBody(CAPACITY_FIELDS, request)))
+    },
   )
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
-import { catalogStamp, findInstanceType, instanceTypeView, listInstanceTypes, maxPodsAnswer, type InstanceTypeView } from '../../answers/answers.js'
+import { catalogStamp, catalogStampValidity, findInstanceType, instanceTypeView, listInstanceTypes, maxPodsAnswer, type InstanceTypeView } from '../../answers/answers.js'
 import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
 import { MODES } from '../../domain/types.js'
-import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
-import { sendCachedJson } from '../cached.js'
+import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { jsonAnswer, sendForUrl } from '../cached.js'
 import { errorSchema } from '../errors.js'
 import { documentedOnly, parseQuery, querySchema } from '../input.js'
 import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
@@ -40,6 +40,7 @@ const CSV_COLUMNS: CsvColumn<InstanceTypeView>[] = [
 
 export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
   const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
+  const now = () => app.ctx.clock().getTime()
 
   app.get(
     '/v1/instance-types',
@@ -62,12 +63,15 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
       const snap = app.ctx.catalog.current()
-      const items = () => listInstanceTypes(snap, q)
-      if (wantsCsv(request)) return sendCsv(reply, snap, 'instance-types.csv', snap.body(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
-      const catalog = catalogStamp(snap, q.region, freshness())
-      return sendCachedJson(reply, snap, `types:${q.region}:${q.family ?? '*'}:${JSON.stringify(catalog)}`, () => ({ items: items(), catalog }))
+      const csv = wantsCsv(request)
+      return sendForUrl(request, reply, snap, now, () => {
+        const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
+        const items = () => listInstanceTypes(snap, q)
+        if (csv) return csvAnswer('instance-types.csv', snap.body(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
+        const catalog = catalogStamp(snap, q.region, freshness())
+        return jsonAnswer(snap, `types:${q.region}:${q.family ?? '*'}:${JSON.stringify(catalog)}`, () => ({ items: items(), catalog }), catalogStampValidity(snap, q.region, freshness()))
+      }, csv ? 'csv' : '')
     },
   )
 
@@ -84,10 +88,12 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
       const snap = app.ctx.catalog.current()
-      const name = (request.params as { name: string }).name
-      return sendCachedJson(reply, snap, `type:${q.region}:${name}`, () => instanceTypeView(snap, findInstanceType(snap, name), q.region))
+      return sendForUrl(request, reply, snap, now, () => {
+        const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
+        const name = (request.params as { name: string }).name
+        return jsonAnswer(snap, `type:${q.region}:${name}`, () => instanceTypeView(snap, findInstanceType(snap, name), q.region))
+      })
     },
   )
 
@@ -108,10 +114,12 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const q = parseQuery(MAX_PODS_FIELDS, request, [])
       const snap = app.ctx.catalog.current()
-      const name = (request.params as { name: string }).name
-      return sendCachedJson(reply, snap, `maxpods:${name}:${q.mode}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(snap, name, q))
+      return sendForUrl(request, reply, snap, now, () => {
+        const q = parseQuery(MAX_PODS_FIELDS, request, [])
+        const name = (request.params as { name: string }).name
+        return jsonAnswer(snap, `maxpods:${name}:${q.mode}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(snap, name, q))
+      })
     },
   )
 }

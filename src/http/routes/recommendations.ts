@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { FORMAT_FIELD } from '../../answers/inputs.js'
 import { recommendationAnswer, type RecommendationAnswer } from '../../answers/recommendation.js'
 import { parseRequirements, REQUIREMENT_FIELDS } from '../../domain/requirements.js'
 import type { ScoredOption } from '../../domain/scoring.js'
 import { InputError, type Requirements } from '../../domain/types.js'
-import { sendCsv, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
-import { catalogStamp } from '../../answers/answers.js'
-import { sendCachedJson } from '../cached.js'
+import type { CatalogSnapshot } from '../../catalog/snapshot.js'
+import { csvAnswer, csvVariant, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
+import { jsonAnswer, sendAnswer, sendForUrl, type SentAnswer } from '../cached.js'
 import { errorSchema } from '../errors.js'
 import { bodySchema, documentedOnly, querySchema } from '../input.js'
 
@@ -76,13 +77,16 @@ const answerSchema = {
 export async function recommendationRoutes(app: FastifyInstance): Promise<void> {
   // The answer depends on the requirements, the catalog version and the price freshness (a day count):
   // all three are in the cache key.
-  const render = (request: FastifyRequest, reply: FastifyReply, req: Requirements) => {
-    const snap = app.ctx.catalog.current()
-    const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
+  // (A GET's answer is also kept under its URL, see sendForUrl.)
+  const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
+  const now = () => app.ctx.clock().getTime()
+  const render = (request: FastifyRequest, snap: CatalogSnapshot, req: Requirements): SentAnswer => {
     const key = `recommend:${JSON.stringify(req)}:${JSON.stringify(catalogStamp(snap, req.region, f))}`
     const answer = (): RecommendationAnswer => recommendationAnswer(snap, req, f)
-    if (!wantsCsv(request)) return sendCachedJson(reply, snap, key, answer)
-    return sendCsv(reply, snap, 'recommendation.csv', snap.body(`csv:${key}`, () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 })))))
+    const valid = catalogStampValidity(snap, req.region, f)
+    if (!wantsCsv(request)) return jsonAnswer(snap, key, answer, valid)
+    const csv = snap.body(`csv:${key}`, () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 }))))
+    return csvAnswer('recommendation.csv', csv, valid)
   }
 
   const description =
@@ -106,7 +110,8 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
       if (request.body === undefined || request.body === null) {
         throw new InputError('body', 'a JSON object of requirements is required (Content-Type: application/json); {} takes every default')
       }
-      return render(request, reply, parseRequirements(request.body, { textual: false }))
+      const snap = app.ctx.catalog.current()
+      return sendAnswer(reply, snap, render(request, snap, parseRequirements(request.body, { textual: false })))
     },
   )
 
@@ -122,6 +127,10 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
         response: { 200: answerSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request, reply) => render(request, reply, parseRequirements(request.query, { textual: true, passThrough: ['format'] })),
+    async (request, reply) => {
+      const snap = app.ctx.catalog.current()
+      const parsed = () => parseRequirements(request.query, { textual: true, passThrough: ['format'] })
+      return sendForUrl(request, reply, snap, now, () => render(request, snap, parsed()), csvVariant(request))
+    },
   )
 }

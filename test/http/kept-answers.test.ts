@@ -1,0 +1,56 @@
+// GET answers are kept under their URL (src/http/cached.ts sendForUrl): a repeat must be the same answer
+// the long way would give, by catalog version, by Accept and by the day of the price freshness.
+import t from 'tap'
+import { buildTestApp } from '../helper.js'
+
+const DAY_MS = 86_400_000
+
+t.test('a repeated URL gets the same bytes, and its price freshness follows the clock both ways', async (t) => {
+  let now = Date.parse('2026-07-21T12:00:00Z') // the seed's us-east-1 prices are of 2026-07-20
+  const app = await buildTestApp(t, { env: { PRICE_MAX_AGE_DAYS: '30' }, deps: { clock: () => new Date(now) } })
+  const urls = [
+    '/v1/instance-types?family=m5',
+    '/v1/capacity-plans?totalPods=300&instanceTypes=m5.large,m6i.large',
+    '/v1/recommendations?encryption=required&instanceTypes=m6i.large',
+  ]
+  for (const url of urls) {
+    const first = await app.inject({ url })
+    const again = await app.inject({ url })
+    t.equal(first.statusCode, 200, url)
+    t.equal(again.payload, first.payload, `${url}: the same bytes`)
+    t.match(first.json().catalog, { stale: false }, `${url}: fresh`)
+    const age = first.json().catalog.priceAgeDays as number
+    now += 31 * DAY_MS
+    t.match((await app.inject({ url })).json().catalog, { priceAgeDays: age + 31, stale: true }, `${url}: 31 days later, stale`)
+    now -= 31 * DAY_MS
+    t.equal((await app.inject({ url })).payload, first.payload, `${url}: and back again, fresh`)
+  }
+})
+
+t.test('the same URL asked for CSV by Accept gets CSV; otherwise JSON', async (t) => {
+  const app = await buildTestApp(t)
+  const url = '/v1/recommendations?multicast=required'
+  const json = await app.inject({ url })
+  const csv = await app.inject({ url, headers: { accept: 'text/csv' } })
+  const jsonAgain = await app.inject({ url, headers: { accept: 'application/json' } })
+  t.match(json.headers['content-type'], /^application\/json/)
+  t.match(csv.headers['content-type'], /^text\/csv/)
+  t.match(csv.headers['content-disposition'], /filename="recommendation\.csv"/)
+  t.match(jsonAgain.headers['content-type'], /^application\/json/)
+  t.equal(jsonAgain.payload, json.payload)
+  t.equal((await app.inject({ url, headers: { accept: 'text/csv' } })).payload, csv.payload, 'a repeated CSV is the same CSV')
+  t.equal((await app.inject({ url: `${url}&format=csv` })).payload, csv.payload, 'format=csv and Accept give one CSV')
+})
+
+t.test('a refused URL is never kept: it stays refused with its message', async (t) => {
+  const app = await buildTestApp(t)
+  for (const url of ['/v1/instance-types/m5.large/max-pods?mode=bogus', '/v1/instance-types/m9.huge/max-pods', '/v1/capacity-plans?totalPods=-1']) {
+    const first = await app.inject({ url })
+    const again = await app.inject({ url })
+    t.ok(first.statusCode >= 400 && first.statusCode < 500, `${url}: ${first.statusCode}`)
+    t.equal(again.statusCode, first.statusCode)
+    t.equal(again.payload, first.payload)
+  }
+  const ok = await app.inject({ url: '/v1/instance-types/m5.large/max-pods?mode=prefix-delegation' })
+  t.equal(ok.json().recommendedMaxPods, 110, 'a good URL next to them answers')
+})
