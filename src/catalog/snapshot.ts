@@ -27,7 +27,7 @@ export class CatalogSnapshot {
   private readonly memo = new BoundedCache<unknown>(20_000, () => 1)
   private readonly bodies = new BoundedCache<Buffer>(64 * 1024 * 1024, (b) => b.length)
   private readonly gzips = new WeakMap<Buffer, Buffer>()
-  /** Answers by the request that asked (http/cached.ts sendForUrl); bounded by their keys' size. */
+  /** Answers by the request that asked (http/kept.ts); bounded by their keys' size. */
   private readonly byRequest = new BoundedCache<{ value: unknown; size: number }>(16 * 1024 * 1024, (e) => e.size)
 
   constructor(version: CatalogVersion, types: InstanceType[], prices: Price[]) {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
 import { acceptsGzip, MIN_GZIP_BYTES } from './encoding.js'
 
@@ -68,25 +68,7 @@ export function jsonAnswer(snap: CatalogSnapshot, key: string, answer: () => unk
   return { body: snap.body(`json:${key}`, () => JSON.stringify(answer())), type: JSON_TYPE, disposition: null, valid }
 }
 
-/**
- * GET answers are kept a second time, under the URL exactly as sent (path and query string): the
- * portal, spreadsheets and Slack links repeat the same URLs, and a repeat is then answered without
- * parsing its query or building its key (about 4,000 of a small answer's instructions; bench/results.md).
- * Only answers are kept (a bad request throws first), so a URL that answered once answers the same for
- * this catalog version, or over `valid` for an answer that shows price freshness. `variant` names
- * what else than the URL the answer depends on (the Accept header asking for CSV).
- */
-export function sendForUrl(request: FastifyRequest, reply: FastifyReply, snap: CatalogSnapshot, now: () => number, answer: () => SentAnswer, variant = ''): FastifyReply {
-  const key = variant === '' ? request.url : `${variant} ${request.url}`
-  let sent = snap.answerFor<SentAnswer>(key)
-  if (sent === undefined || (sent.valid !== ALWAYS && !holdsAt(sent.valid, now()))) {
-    sent = answer()
-    snap.keepAnswerFor(key, sent)
-  }
-  return sendAnswer(reply, snap, sent)
-}
-
-const holdsAt = (v: Validity, t: number): boolean => v.from <= t && t < v.until
+export const holdsAt = (v: Validity, t: number): boolean => v.from <= t && t < v.until
 
 export function sendAnswer(reply: FastifyReply, snap: CatalogSnapshot, sent: SentAnswer): FastifyReply {
   reply.type(sent.type)

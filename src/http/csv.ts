@@ -42,15 +42,7 @@ export function sendCsv(reply: FastifyReply, snap: CatalogSnapshot, filename: st
   return sendBody(reply.type(CSV_TYPE).header('content-disposition', `inline; filename="${filename}"`), snap, body)
 }
 
-/** The same as an answer to keep under its URL (sendForUrl). */
+/** The same as an answer to send and keep (kept.ts). */
 export function csvAnswer(filename: string, body: Buffer, valid: Validity = ALWAYS): SentAnswer {
   return { body, type: CSV_TYPE, disposition: `inline; filename="${filename}"`, valid }
-}
-
-/**
- * What an answer depends on besides its URL, for sendForUrl: an Accept header asking for CSV when the
- * query does not say `format`.
- */
-export function csvVariant(request: FastifyRequest): string {
-  return wantsCsv(request) ? 'csv' : ''
 }

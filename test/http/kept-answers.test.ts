@@ -1,4 +1,4 @@
-// GET answers are kept under their URL (src/http/cached.ts sendForUrl): a repeat must be the same answer
+// GET answers are kept under their URL (src/http/kept.ts): a repeat must be the same answer
 // the long way would give, by catalog version, by Accept and by the day of the price freshness.
 import t from 'tap'
 import { buildTestApp } from '../helper.js'
@@ -53,4 +53,21 @@ t.test('a refused URL is never kept: it stays refused with its message', async (
   }
   const ok = await app.inject({ url: '/v1/instance-types/m5.large/max-pods?mode=prefix-delegation' })
   t.equal(ok.json().recommendedMaxPods, 110, 'a good URL next to them answers')
+})
+
+t.test('a kept answer still goes through the request policy and is counted', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3' } })
+  const url = '/v1/instance-types/m5.large/max-pods?mode=ipv6'
+  const res = []
+  for (let i = 0; i < 4; i++) res.push(await app.inject({ url, remoteAddress: '10.9.0.1' }))
+  t.same(res.map((r) => r.statusCode), [200, 200, 200, 429], 'repeats count against the rate limit')
+  t.not(res[1]!.headers['x-request-id'], res[0]!.headers['x-request-id'], 'each answer has its own request id')
+  t.equal(res[2]!.headers['x-content-type-options'], 'nosniff')
+  t.equal(res[2]!.payload, res[0]!.payload)
+  const metrics = (await app.inject({ url: '/metrics' })).payload
+  t.match(metrics, /http_requests_total\{method="GET",route="\/v1\/instance-types\/:name\/max-pods",status_code="200"\} 3/, 'and counted under its route')
+  const head = await app.inject({ method: 'HEAD', url, remoteAddress: '10.9.0.2' })
+  t.equal(head.statusCode, 200)
+  t.equal(head.payload, '', 'HEAD gets the headers without the body')
+  t.equal(head.headers['content-length'], String(Buffer.byteLength(res[0]!.payload)))
 })

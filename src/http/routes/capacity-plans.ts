@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { capacityPlanAnswer, catalogStamp, catalogStampValidity, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
-import { jsonAnswer, sendAnswer, sendForUrl, type SentAnswer } from '../cached.js'
+import { jsonAnswer, sendAnswer, type SentAnswer } from '../cached.js'
+import { keptByUrl } from '../kept.js'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
 import type { CapacityRow } from '../../domain/capacity.js'
-import { csvAnswer, csvVariant, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { errorSchema } from '../errors.js'
 import { bodySchema, documentedOnly, parseBody, parseQuery, querySchema } from '../input.js'
 
@@ -71,9 +72,9 @@ const planSchema = {
 
 export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
   // A spreadsheet re-fetches the same URL: the rendered body is kept per catalog version and question
-  // (and a GET's under its URL too, see sendForUrl), until the prices' day count moves.
+  // (and a GET's under its URL too, see kept.ts), until the prices' day count moves.
   const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
-  const now = () => app.ctx.clock().getTime()
+  const kept = keptByUrl(app.ctx, { csv: true })
   const render = (request: FastifyRequest, snap: CatalogSnapshot, q: CapacityQuery): SentAnswer => {
     const key = `plan:${JSON.stringify(q)}:${JSON.stringify(catalogStamp(snap, q.region, f))}`
     const answer = (): CapacityPlanAnswer => capacityPlanAnswer(snap, q, f)
@@ -95,6 +96,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     '/v1/capacity-plans',
     {
       validatorCompiler: documentedOnly,
+      onRequest: kept.onRequest,
       schema: {
         tags: ['capacity'],
         summary: 'Capacity plan for a workload (JSON, or CSV with format=csv / Accept: text/csv)',
@@ -105,7 +107,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const snap = app.ctx.catalog.current()
-      return sendForUrl(request, reply, snap, now, () => render(request, snap, parseQuery(CAPACITY_FIELDS, request)), csvVariant(request))
+      return kept.send(request, reply, snap, () => render(request, snap, parseQuery(CAPACITY_FIELDS, request)))
     },
   )
 

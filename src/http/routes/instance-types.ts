@@ -3,7 +3,8 @@ import { catalogStamp, catalogStampValidity, findInstanceType, instanceTypeView,
 import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
 import { MODES } from '../../domain/types.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
-import { jsonAnswer, sendForUrl } from '../cached.js'
+import { jsonAnswer } from '../cached.js'
+import { keptByUrl } from '../kept.js'
 import { errorSchema } from '../errors.js'
 import { documentedOnly, parseQuery, querySchema } from '../input.js'
 import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
@@ -40,12 +41,14 @@ const CSV_COLUMNS: CsvColumn<InstanceTypeView>[] = [
 
 export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
   const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
-  const now = () => app.ctx.clock().getTime()
+  const keptJson = keptByUrl(app.ctx, { csv: false })
+  const keptList = keptByUrl(app.ctx, { csv: true })
 
   app.get(
     '/v1/instance-types',
     {
       validatorCompiler: documentedOnly,
+      onRequest: keptList.onRequest,
       schema: {
         tags: ['instance types'],
         summary: 'Instance types with their network limits, price and max pods per mode (JSON, or CSV with format=csv)',
@@ -64,14 +67,13 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const snap = app.ctx.catalog.current()
-      const csv = wantsCsv(request)
-      return sendForUrl(request, reply, snap, now, () => {
+      return keptList.send(request, reply, snap, () => {
         const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
         const items = () => listInstanceTypes(snap, q)
-        if (csv) return csvAnswer('instance-types.csv', snap.body(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
+        if (wantsCsv(request)) return csvAnswer('instance-types.csv', snap.body(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
         const catalog = catalogStamp(snap, q.region, freshness())
         return jsonAnswer(snap, `types:${q.region}:${q.family ?? '*'}:${JSON.stringify(catalog)}`, () => ({ items: items(), catalog }), catalogStampValidity(snap, q.region, freshness()))
-      }, csv ? 'csv' : '')
+      })
     },
   )
 
@@ -79,6 +81,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     '/v1/instance-types/:name',
     {
       validatorCompiler: documentedOnly,
+      onRequest: keptJson.onRequest,
       schema: {
         tags: ['instance types'],
         summary: 'One instance type; 404 naming it if unknown',
@@ -89,7 +92,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const snap = app.ctx.catalog.current()
-      return sendForUrl(request, reply, snap, now, () => {
+      return keptJson.send(request, reply, snap, () => {
         const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
         const name = (request.params as { name: string }).name
         return jsonAnswer(snap, `type:${q.region}:${name}`, () => instanceTypeView(snap, findInstanceType(snap, name), q.region))
@@ -101,6 +104,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     '/v1/instance-types/:name/max-pods',
     {
       validatorCompiler: documentedOnly,
+      onRequest: keptJson.onRequest,
       schema: {
         tags: ['instance types'],
         summary: 'Max pods per node for one mode, with the kubelet cap, DaemonSets, formula and sources',
@@ -115,7 +119,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const snap = app.ctx.catalog.current()
-      return sendForUrl(request, reply, snap, now, () => {
+      return keptJson.send(request, reply, snap, () => {
         const q = parseQuery(MAX_PODS_FIELDS, request, [])
         const name = (request.params as { name: string }).name
         return jsonAnswer(snap, `maxpods:${name}:${q.mode}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(snap, name, q))

@@ -5,9 +5,10 @@ import { parseRequirements, REQUIREMENT_FIELDS } from '../../domain/requirements
 import type { ScoredOption } from '../../domain/scoring.js'
 import { InputError, type Requirements } from '../../domain/types.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
-import { csvAnswer, csvVariant, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
-import { jsonAnswer, sendAnswer, sendForUrl, type SentAnswer } from '../cached.js'
+import { jsonAnswer, sendAnswer, type SentAnswer } from '../cached.js'
+import { keptByUrl } from '../kept.js'
 import { errorSchema } from '../errors.js'
 import { bodySchema, documentedOnly, querySchema } from '../input.js'
 
@@ -77,9 +78,9 @@ const answerSchema = {
 export async function recommendationRoutes(app: FastifyInstance): Promise<void> {
   // The answer depends on the requirements, the catalog version and the price freshness (a day count):
   // all three are in the cache key.
-  // (A GET's answer is also kept under its URL, see sendForUrl.)
+  // (A GET's answer is also kept under its URL, see kept.ts.)
   const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
-  const now = () => app.ctx.clock().getTime()
+  const kept = keptByUrl(app.ctx, { csv: true })
   const render = (request: FastifyRequest, snap: CatalogSnapshot, req: Requirements): SentAnswer => {
     const key = `recommend:${JSON.stringify(req)}:${JSON.stringify(catalogStamp(snap, req.region, f))}`
     const answer = (): RecommendationAnswer => recommendationAnswer(snap, req, f)
@@ -119,6 +120,7 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
     '/v1/recommendations',
     {
       validatorCompiler: documentedOnly,
+      onRequest: kept.onRequest,
       schema: {
         tags: ['recommendations'],
         summary: 'The same as POST, with the requirements as query parameters (for spreadsheets and links)',
@@ -130,7 +132,7 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
     async (request, reply) => {
       const snap = app.ctx.catalog.current()
       const parsed = () => parseRequirements(request.query, { textual: true, passThrough: ['format'] })
-      return sendForUrl(request, reply, snap, now, () => render(request, snap, parsed()), csvVariant(request))
+      return kept.send(request, reply, snap, () => render(request, snap, parsed()))
     },
   )
 }
