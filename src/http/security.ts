@@ -104,9 +104,24 @@ export function requestPolicy(config: Pick<Config, 'corsOrigins' | 'rateLimitMax
       .headers({ 'retry-after': String(retryAfter), 'x-ratelimit-limit': String(limiter!.max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(retryAfter) })
       .send(errorBody(429, `rate limit exceeded: at most ${limiter!.max} requests per ${window} from one ${who}; retry in ${retryAfter} s`))
   }
-  const tooLong = (request: FastifyRequest, reply: FastifyReply): boolean => {
-    if (request.url.length <= MAX_URL_LENGTH) return false
-    void reply.code(414).send(errorBody(414, `the URL is ${request.url.length} characters long; at most ${MAX_URL_LENGTH} are accepted (use POST with a JSON body for long inputs)`))
+  /**
+   * What every request gets before anything else: its id and headers, then the URL cap and (perClient)
+   * the per-client limit. False when it has answered (414 or 429) and the request goes no further.
+   */
+  const admit = (request: FastifyRequest, reply: FastifyReply, headers: Readonly<Record<string, string>>, perClient: boolean): boolean => {
+    reply.header('x-request-id', request.id)
+    reply.headers(headers)
+    if (request.url.length > MAX_URL_LENGTH) {
+      void reply.code(414).send(errorBody(414, `the URL is ${request.url.length} characters long; at most ${MAX_URL_LENGTH} are accepted (use POST with a JSON body for long inputs)`))
+      return false
+    }
+    if (perClient) {
+      const wait = limiter!.take(clientKey(request.ip))
+      if (wait) {
+        refuse(reply, wait, 'client')
+        return false
+      }
+    }
     return true
   }
 
@@ -115,14 +130,7 @@ export function requestPolicy(config: Pick<Config, 'corsOrigins' | 'rateLimitMax
     const headers = isApi(url) ? API_HEADERS : pageHeaders
     const perClient = limiter !== null && rateLimit === undefined
     const onRequest: onRequestHookHandler = (request, reply, done) => {
-      reply.header('x-request-id', request.id)
-      reply.headers(headers)
-      if (tooLong(request, reply)) return
-      if (perClient) {
-        const wait = limiter.take(clientKey(request.ip))
-        if (wait) return refuse(reply, wait, 'client')
-      }
-      done()
+      if (admit(request, reply, headers, perClient)) done()
     }
     if (limiter === null || !rateLimit) return { onRequest, preHandler: null }
     const keyOf = rateLimit.keyGenerator
@@ -134,16 +142,9 @@ export function requestPolicy(config: Pick<Config, 'corsOrigins' | 'rateLimitMax
     return { onRequest, preHandler }
   }
 
-  /** For requests no route matched (the not-found handler's preHandler). */
+  /** For requests no route matched (the not-found handler's preHandler): the headers go by the URL. */
   const unmatched: preHandlerHookHandler = (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    reply.headers(isApi(request.url) ? API_HEADERS : pageHeaders)
-    if (tooLong(request, reply)) return
-    if (limiter) {
-      const wait = limiter.take(clientKey(request.ip))
-      if (wait) return refuse(reply, wait, 'client')
-    }
-    done()
+    if (admit(request, reply, isApi(request.url) ? API_HEADERS : pageHeaders, limiter !== null)) done()
   }
 
   return { forRoute, unmatched }
