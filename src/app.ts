@@ -26,6 +26,11 @@ import { slackRoutes } from './http/routes/slack.js'
 import { MIGRATIONS_DIR, SEED_FILE } from './paths.js'
 import { graphqlPlugin } from './graphql/plugin.js'
 
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops
+
 export interface AppDeps {
   /** A database to use instead of opening one from the config (tests); the app then does not close it. */
   db?: Db
@@ -70,6 +75,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 200 },
+    // Behind a proxy the client is who X-Forwarded-For says, as far as the trusted hops go (TRUST_PROXY).
+    // (A hop count is given as the function fastify makes of one: trust the first n hops.)
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   })
 
   const ownsDb = !deps.db

@@ -1,5 +1,6 @@
 // Configuration from the environment, validated once at start-up.
 // The variable names are part of the public contract (CONTRACT.md "Configuration"); add, never rename.
+import { isIP } from 'node:net'
 
 export interface Config {
   port: number
@@ -25,6 +26,12 @@ export interface Config {
   corsOrigins: string[]
   /** Prometheus metrics: `on` = GET /metrics on the main port, `off`, or a port number for a separate listener. */
   metrics: 'on' | 'off' | number
+  /**
+   * Which proxies in front may say who the client is (X-Forwarded-For), for the per-client rate limit
+   * and the logs: false (none: the client is the peer address), a number of hops, or addresses and
+   * CIDR ranges (and proxy-addr's names loopback, linklocal, uniquelocal). fastify's trustProxy.
+   */
+  trustProxy: boolean | number | string[]
 }
 
 export class ConfigError extends Error {
@@ -72,6 +79,38 @@ function metricsSetting(env: NodeJS.ProcessEnv, port: number): Config['metrics']
     throw new ConfigError(`METRICS must be a port other than PORT (${port}); use METRICS=on to serve /metrics on the main port`)
   }
   return value
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+/**
+ * TRUST_PROXY: absent or `false`: X-Forwarded-For is ignored; a whole number of hops (1 = the one proxy
+ * in front, as behind nginx, an ALB or an ingress controller); or comma-separated addresses, CIDR ranges
+ * or the names loopback, linklocal, uniquelocal. `true` (trust every hop) is refused: any client could
+ * then name itself and take a fresh rate limit per request.
+ */
+function trustProxySetting(env: NodeJS.ProcessEnv): Config['trustProxy'] {
+  const raw = (env.TRUST_PROXY ?? '').trim()
+  const allowed = 'false, a number of proxy hops from 1 to 10, or comma-separated addresses, CIDR ranges or loopback/linklocal/uniquelocal'
+  if (raw === '' || raw.toLowerCase() === 'false') return false
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops < 1 || hops > 10) throw new ConfigError(`TRUST_PROXY must be ${allowed}; got ${hops} hops`)
+    return hops
+  }
+  if (raw.toLowerCase() === 'true') {
+    throw new ConfigError(`TRUST_PROXY must be ${allowed}; true would let any client choose its own address (say how many proxies are in front instead, e.g. 1)`)
+  }
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean)
+  for (const entry of list) {
+    const [addr = '', bits, ...rest] = entry.split('/')
+    const family = isIP(addr)
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32))
+    if (!PROXY_NAMES.includes(entry) && (family === 0 || !okBits || rest.length > 0)) {
+      throw new ConfigError(`TRUST_PROXY must be ${allowed}; "${entry}" is none of these`)
+    }
+  }
+  return list
 }
 
 /** CORS_ORIGINS: comma-separated origins like https://portal.example.com, or `*`. */
@@ -148,5 +187,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600, 0, 10_000_000),
     rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     corsOrigins: corsOrigins(env),
+    trustProxy: trustProxySetting(env),
   }
 }

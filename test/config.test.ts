@@ -52,6 +52,13 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ RATE_LIMIT_WINDOW_SECONDS: '0' }, /RATE_LIMIT_WINDOW_SECONDS/],
   [{ CORS_ORIGINS: 'portal.example.com' }, /CORS_ORIGINS must be \* or comma-separated origins/],
   [{ CORS_ORIGINS: 'https://portal.example.com/path' }, /CORS_ORIGINS/],
+  [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be false, a number of proxy hops.*true would let any client choose its own address/],
+  [{ TRUST_PROXY: '0' }, /TRUST_PROXY must be .*; got 0 hops/],
+  [{ TRUST_PROXY: '11' }, /TRUST_PROXY/],
+  [{ TRUST_PROXY: 'nginx' }, /TRUST_PROXY must be .*; "nginx" is none of these/],
+  [{ TRUST_PROXY: '10.0.0.0/33' }, /"10\.0\.0\.0\/33" is none of these/],
+  [{ TRUST_PROXY: '10.0.0.1,fd00::/129' }, /"fd00::\/129"/],
+  [{ TRUST_PROXY: '10.0.0.0/8/1' }, /TRUST_PROXY/],
 ]
 for (const [env, message] of bad) {
   t.test(`refuses ${JSON.stringify(env)}`, async (t) => {
@@ -69,4 +76,11 @@ t.test('a secret is never echoed in the message', async (t) => {
     }
   })()
   t.notMatch(err!.message, /hunter2/)
+})
+
+t.test('TRUST_PROXY: off by default; hops, or addresses and ranges', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: ' 1 ' }).trustProxy, 1)
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8,loopback' }).trustProxy, ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback'])
 })

@@ -16,7 +16,7 @@ export const MAX_URL_LENGTH = 8192
 /**
  * Slack posts from Slack's shared addresses, so the Slack route counts requests per workspace
  * (team_id, known once the form is parsed: its limit is checked in a preHandler). Everything else counts
- * per client address, before the body is read (behind a proxy, set trustProxy so this is the caller).
+ * per client address, before the body is read (behind a proxy, TRUST_PROXY says who the caller is).
  */
 export function slackRateLimitKey(request: FastifyRequest): string {
   const body = request.body as { team_id?: unknown } | undefined

@@ -243,6 +243,8 @@ t.test('docker-compose.yml: the API service matches the Dockerfile and src/confi
   const conf = compose.configs[front.configs[0].source].content as string
   t.match(conf, new RegExp(`listen ${target};`), 'nginx listens on the published target port')
   t.match(conf, new RegExp(`server api:${config.port}\\b`), 'nginx proxies to the api service on PORT')
-  t.notOk(/\$(?!\$)/.test(conf), 'no $ that compose would interpolate')
+  t.notOk(/\$(?!\$)/.test(conf.replace(/\$\$/g, '')), 'no $ that compose would interpolate')
+  t.match(conf, /proxy_set_header X-Forwarded-For \$\$remote_addr;/, 'the front names the client, replacing what the client sent')
+  t.equal(config.trustProxy, 1, 'and the replicas trust that one hop')
   t.match(front.healthcheck.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${target}/healthz`))
 })

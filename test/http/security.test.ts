@@ -146,6 +146,20 @@ t.test('with CORS on, a browser can read a 429 (and when to come back)', async (
   t.match(refused.headers['access-control-expose-headers'], /retry-after/)
 })
 
+t.test('behind a trusted proxy, each client counts by the address the proxy names', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', TRUST_PROXY: '1' } })
+  const via = (client: string, forwarded = client) =>
+    app.inject({ url: '/v1/catalog', remoteAddress: '10.8.0.1', headers: { 'x-forwarded-for': forwarded } }).then((r) => r.statusCode)
+  t.same([await via('203.0.113.5'), await via('203.0.113.5'), await via('203.0.113.5')], [200, 200, 429], 'one client behind the proxy hits its limit')
+  t.equal(await via('203.0.113.6'), 200, 'another client behind the same proxy has its own')
+  // One hop is trusted: what the client put in front of the proxy's entry does not count.
+  t.equal(await via('203.0.113.5', '198.51.100.1, 203.0.113.5'), 429, 'a client cannot take a fresh limit by naming another address')
+
+  const direct = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
+  const spoof = (forwarded: string) => direct.inject({ url: '/v1/catalog', remoteAddress: '10.8.0.2', headers: { 'x-forwarded-for': forwarded } }).then((r) => r.statusCode)
+  t.same([await spoof('1.1.1.1'), await spoof('2.2.2.2'), await spoof('3.3.3.3')], [200, 200, 429], 'without TRUST_PROXY the header is ignored')
+})
+
 t.test('Slack requests count per workspace, not per (shared) Slack address', async (t) => {
   const { createHmac } = await import('node:crypto')
   const secret = 'rate-limit-test-secret'
