@@ -1,6 +1,16 @@
 import type { FastifyInstance } from 'fastify'
 import { InputError } from '../domain/types.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The body exactly as received: set by the JSON parser (answers are kept under it, kept.ts) and by
+     * the Slack door's form parser (Slack signs these bytes).
+     */
+    rawBody?: string
+  }
+}
+
 /** No input of this service nests deeper than a few levels; this keeps parsing away from the stack limit. */
 export const MAX_JSON_DEPTH = 32
 
@@ -32,6 +42,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string
+    request.rawBody = text
     if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
       done(new InputError('body', `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels; the inputs of this API are flat objects`), undefined)
       return

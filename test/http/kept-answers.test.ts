@@ -71,3 +71,28 @@ t.test('a kept answer still goes through the request policy and is counted', asy
   t.equal(head.payload, '', 'HEAD gets the headers without the body')
   t.equal(head.headers['content-length'], String(Buffer.byteLength(res[0]!.payload)))
 })
+
+t.test('a repeated POST body gets the kept answer; another body, or a GET, its own', async (t) => {
+  const app = await buildTestApp(t)
+  const post = (payload: string, url = '/v1/recommendations') =>
+    app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
+  const body = '{"multicast":"required","instanceTypes":["m5.large"]}'
+  const first = await post(body)
+  const again = await post(body)
+  t.equal(first.statusCode, 200)
+  t.equal(again.payload, first.payload, 'the same body, the same bytes')
+  t.equal(app.ctx.catalog.current().answerFor<{ body: Buffer }>(`/v1/recommendations\n${body}`)?.body.toString(), first.payload, 'kept under the URL and the body as sent')
+  const other = await post('{"multicast":"none","instanceTypes":["m5.large"]}')
+  t.not(other.json().recommendation?.id ?? null, undefined)
+  t.notSame(other.json().requirements, first.json().requirements, 'another body, another answer')
+  const csv = await post(body, '/v1/recommendations?format=csv')
+  t.match(csv.headers['content-type'], /^text\/csv/, 'format=csv is part of the key')
+  // A GET that carries the same body answers its query, not the body (and keeps nothing under the POST's key).
+  const get = await app.inject({ method: 'GET', url: '/v1/recommendations', headers: { 'content-type': 'application/json' }, payload: body })
+  t.equal(get.statusCode, 200)
+  t.equal(get.json().requirements.multicast, 'none', 'the GET read no body')
+  t.equal((await post(body)).payload, first.payload, 'and the POST still gets its own answer')
+  const bad = await post('{"multicast":"sometimes"}')
+  t.equal(bad.statusCode, 400)
+  t.equal((await post('{"multicast":"sometimes"}')).statusCode, 400, 'a refused body stays refused')
+})

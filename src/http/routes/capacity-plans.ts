@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { capacityPlanAnswer, catalogStamp, catalogStampValidity, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
-import { jsonAnswer, sendAnswer, type SentAnswer } from '../cached.js'
-import { keptByUrl } from '../kept.js'
+import { jsonAnswer, type SentAnswer } from '../cached.js'
+import { keptAnswers } from '../kept.js'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
 import type { CapacityRow } from '../../domain/capacity.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
@@ -72,9 +72,9 @@ const planSchema = {
 
 export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
   // A spreadsheet re-fetches the same URL: the rendered body is kept per catalog version and question
-  // (and a GET's under its URL too, see kept.ts), until the prices' day count moves.
+  // (and under the request as sent, see kept.ts), until the prices' day count moves.
   const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
-  const kept = keptByUrl(app.ctx, { csv: true })
+  const kept = keptAnswers(app.ctx, { csv: true })
   const render = (request: FastifyRequest, snap: CatalogSnapshot, q: CapacityQuery): SentAnswer => {
     const key = `plan:${JSON.stringify(q)}:${JSON.stringify(catalogStamp(snap, q.region, f))}`
     const answer = (): CapacityPlanAnswer => capacityPlanAnswer(snap, q, f)
@@ -126,7 +126,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const snap = app.ctx.catalog.current()
-      return sendAnswer(reply, snap, render(request, snap, parseBody(CAPACITY_FIELDS, request)))
+      return kept.send(request, reply, snap, () => render(request, snap, parseBody(CAPACITY_FIELDS, request)))
     },
   )
 }

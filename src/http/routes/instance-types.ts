@@ -4,7 +4,7 @@ import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIE
 import { MODES } from '../../domain/types.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { jsonAnswer } from '../cached.js'
-import { keptByUrl } from '../kept.js'
+import { keptAnswers } from '../kept.js'
 import { errorSchema } from '../errors.js'
 import { documentedOnly, parseQuery, querySchema } from '../input.js'
 import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
@@ -41,8 +41,8 @@ const CSV_COLUMNS: CsvColumn<InstanceTypeView>[] = [
 
 export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
   const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
-  const keptJson = keptByUrl(app.ctx, { csv: false })
-  const keptList = keptByUrl(app.ctx, { csv: true })
+  const keptJson = keptAnswers(app.ctx, { csv: false })
+  const keptList = keptAnswers(app.ctx, { csv: true })
 
   app.get(
     '/v1/instance-types',

@@ -7,8 +7,8 @@ import { InputError, type Requirements } from '../../domain/types.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
-import { jsonAnswer, sendAnswer, type SentAnswer } from '../cached.js'
-import { keptByUrl } from '../kept.js'
+import { jsonAnswer, type SentAnswer } from '../cached.js'
+import { keptAnswers } from '../kept.js'
 import { errorSchema } from '../errors.js'
 import { bodySchema, documentedOnly, querySchema } from '../input.js'
 
@@ -78,9 +78,9 @@ const answerSchema = {
 export async function recommendationRoutes(app: FastifyInstance): Promise<void> {
   // The answer depends on the requirements, the catalog version and the price freshness (a day count):
   // all three are in the cache key.
-  // (A GET's answer is also kept under its URL, see kept.ts.)
+  // (And kept under the request as sent, see kept.ts.)
   const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
-  const kept = keptByUrl(app.ctx, { csv: true })
+  const kept = keptAnswers(app.ctx, { csv: true })
   const render = (request: FastifyRequest, snap: CatalogSnapshot, req: Requirements): SentAnswer => {
     const key = `recommend:${JSON.stringify(req)}:${JSON.stringify(catalogStamp(snap, req.region, f))}`
     const answer = (): RecommendationAnswer => recommendationAnswer(snap, req, f)
@@ -112,7 +112,7 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
         throw new InputError('body', 'a JSON object of requirements is required (Content-Type: application/json); {} takes every default')
       }
       const snap = app.ctx.catalog.current()
-      return sendAnswer(reply, snap, render(request, snap, parseRequirements(request.body, { textual: false })))
+      return kept.send(request, reply, snap, () => render(request, snap, parseRequirements(request.body, { textual: false })))
     },
   )
 

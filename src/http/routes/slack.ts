@@ -26,13 +26,6 @@ import { slackRateLimitKey } from '../security.js'
 import { errorBody, errorSchema } from '../errors.js'
 import { sendCachedJson } from '../cached.js'
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The body exactly as received (Slack signs these bytes); set by the Slack door's form parser only. */
-    rawBody?: string
-  }
-}
-
 export const SLACK_BODY_LIMIT = 64 * 1024
 
 const FORM = 'application/x-www-form-urlencoded'
