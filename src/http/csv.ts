@@ -1,9 +1,8 @@
 // CSV for spreadsheets (Google Sheets IMPORTDATA, Excel Power Query): RFC 4180, UTF-8, CRLF, a header
 // row of stable snake_case names, plain numbers (dot decimal, no currency sign, no thousands separator),
 // empty cells for null, and text cells that a spreadsheet would run as a formula defused with a quote.
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { CatalogSnapshot } from '../catalog/snapshot.js'
-import { ALWAYS, sendBody, type SentAnswer, type Validity } from './cached.js'
+import type { FastifyRequest } from 'fastify'
+import { ALWAYS, type SentAnswer, type Validity } from './cached.js'
 
 export interface CsvColumn<T> {
   name: string
@@ -37,12 +36,7 @@ export function wantsCsv(request: FastifyRequest): boolean {
 
 export const CSV_TYPE = 'text/csv; charset=utf-8; header=present'
 
-/** A kept CSV body, named for download, gzipped when the client accepts it (see sendBody). */
-export function sendCsv(reply: FastifyReply, snap: CatalogSnapshot, filename: string, body: Buffer): FastifyReply {
-  return sendBody(reply.type(CSV_TYPE).header('content-disposition', `inline; filename="${filename}"`), snap, body)
-}
-
-/** The same as an answer to send and keep (kept.ts). */
+/** A kept CSV body as an answer to send and keep (kept.ts): named for download, gzipped when the client accepts it (sendBody). */
 export function csvAnswer(filename: string, body: Buffer, valid: Validity = ALWAYS): SentAnswer {
   return { body, type: CSV_TYPE, disposition: `inline; filename="${filename}"`, valid }
 }

@@ -8,7 +8,7 @@ import { wantsCsv } from './csv.js'
  * Answers kept under the request exactly as sent: a GET's URL (path and query string), a POST's URL and
  * JSON body as received. The portal, spreadsheets and Slack links repeat the same requests. A repeated
  * GET is answered from the route's onRequest hook, right after the request policy (id, headers, rate
- * limit), without parsing its query, building its key, validating or calling the handler: about 8,000
+ * limit), without parsing its query, building its key, validating or calling the handler: about 10,000
  * of a small answer's instructions (bench/results.md); a repeated POST, once its body is read, without
  * reading the fields, building the key or working out the price freshness. The first time, the
  * handler works the answer out and keeps it (`send`). Only answers are kept (a bad request throws
