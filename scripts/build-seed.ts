@@ -1,23 +1,28 @@
-// Builds the committed seed catalog from the fact tables: node dist/scripts/build-seed.js <dataDir> [outFile]
-// (npm run seed:build -- ../shared/data). All the logic is in src/catalog/seed-build.ts; this only reads and writes.
+// Builds the committed seed catalog from the fact tables: node dist/scripts/build-seed.js <dataDir> [outFile] [factsFile]
+// (npm run seed:build -- ../shared/data). dataDir holds the five shared tables; factsFile is the project's own
+// seed/instance-facts.tsv (vCPUs, memory, arch the shared tables lack), which lives in this repo.
+// All the logic is in src/catalog/seed-build.ts; this only reads and writes.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { SEED_FILES, buildSeed, serializeSeed } from '../src/catalog/seed-build.js'
+import { FACTS_FILE, SEED_FILES, buildSeed, serializeSeed } from '../src/catalog/seed-build.js'
 
 async function main(argv: string[]): Promise<void> {
-  const [dataDir, outFile = 'seed/catalog.json'] = argv
+  const [dataDir, outFile = 'seed/catalog.json', factsFile = `seed/${FACTS_FILE}`] = argv
   if (!dataDir) {
-    console.error('usage: node dist/scripts/build-seed.js <dataDir> [outFile]   (outFile defaults to seed/catalog.json)')
+    console.error(`usage: node dist/scripts/build-seed.js <dataDir> [outFile] [factsFile]   (defaults: seed/catalog.json, seed/${FACTS_FILE})`)
     process.exitCode = 2
     return
   }
   const files: Record<string, string> = {}
   for (const file of Object.values(SEED_FILES)) files[file] = await readFile(join(dataDir, file), 'utf8')
+  files[FACTS_FILE] = await readFile(factsFile, 'utf8')
   const seed = buildSeed(files)
   const out = resolve(outFile)
   await mkdir(dirname(out), { recursive: true })
   await writeFile(out, serializeSeed(seed))
+  const unknown = seed.instanceTypes.filter((it) => it.vcpu === null).map((it) => it.name)
   console.log(`wrote ${outFile}: ${seed.instanceTypes.length} instance types, ${seed.prices.length} prices, as of ${seed.asOf}`)
+  if (unknown.length > 0) console.log(`${unknown.length} types without a sourced vCPU count (EKS cap 110): ${unknown.join(' ')}`)
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,4 +1,5 @@
-// Turns the five fact tables of shared/data (TSV) into the seed catalog: instance types and prices.
+// Turns the five fact tables of shared/data (TSV), plus the project's own seed/instance-facts.tsv, into the
+// seed catalog: instance types and prices.
 // Pure: takes the files' contents, returns rows; scripts/build-seed.ts does the disk I/O.
 // Where the tables disagree, the choice is made here, next to the field it concerns.
 import type { InstanceType, Price } from '../domain/types.js'
@@ -24,6 +25,14 @@ export const SEED_FILES = {
 } as const
 
 /**
+ * The project-owned facts file, kept in the repo (seed/instance-facts.tsv), not in shared/data: default vCPUs,
+ * memory and architecture for the types the shared tables leave empty (mac*, u-*tb1.metal, f1.*, p3.*, ...).
+ * Every row names its source. It only fills gaps: where a shared table has a value, that value is used, and a
+ * fact that disagrees with it stops the build.
+ */
+export const FACTS_FILE = 'instance-facts.tsv' as const
+
+/**
  * The seed's date: 2026-08-21, the newest of the source snapshots (the Karpenter repository HEAD the specs
  * table comes from). Every number in the seed is "as of" that snapshot or older, never newer.
  */
@@ -35,6 +44,7 @@ const HEADERS: Record<string, readonly string[]> = {
   [SEED_FILES.branchLimits]: ['instance_type', 'trunking_compatible', 'branch_interfaces', 'interfaces_all_cards', 'ipv4_per_eni', 'source'],
   [SEED_FILES.specs]: ['instance_type', 'arch', 'vcpus', 'memory_mib', 'network_bandwidth_mbps', 'cpu_manufacturer', 'generation', 'gpu_count', 'allocatable_cpu', 'allocatable_memory', 'karpenter_pods', 'pod_eni'],
   [SEED_FILES.prices]: ['region', 'instance_type', 'usd_per_hour', 'source'],
+  [FACTS_FILE]: ['instance_type', 'vcpus', 'memory_mib', 'arch', 'source'],
 }
 
 /** Short provenance per file, from shared/data/README.md. */
@@ -47,6 +57,8 @@ const PROVENANCE: Record<string, string> = {
   [SEED_FILES.specs]: 'aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md @1d927085d (2026-08-21)',
   [SEED_FILES.prices]:
     'us-east-1, us-gov-*: aws/karpenter-provider-aws zz_generated.pricing_aws*.go @6fc13b523 (2026-07-20); us-west-2, eu-west-1: subset of skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @00148f2af367',
+  [FACTS_FILE]:
+    'cni-advisor seed/instance-facts.tsv: vCPUs, memory, arch only where the shared tables have none; each row names its source (EC2 DescribeInstanceTypes dump in getmoto/moto, AWS Pricing API lists generated in kubernetes/autoscaler)',
 }
 
 const PRICE_SOURCES: Record<string, { source: string; asOf: string }> = {
@@ -84,8 +96,8 @@ class Table {
     return Number(raw)
   }
 
-  optionalInt(row: Row, column: string): number | null {
-    return this.text(row, column) === '' ? null : this.int(row, column)
+  optionalInt(row: Row, column: string, min = 0): number | null {
+    return this.text(row, column) === '' ? null : this.int(row, column, min)
   }
 
   positiveNumber(row: Row, column: string): number {
@@ -165,10 +177,26 @@ export function describeBandwidth(mbps: number | null): string | null {
   return `${Number((mbps / 1000).toFixed(3))} Gbps baseline`
 }
 
+/** A value for one field of an instance type, with the table and line it came from (for error messages). */
+interface Sourced<T> {
+  value: T
+  from: string
+}
+
+/** The facts file's value for a field when the shared tables have none; a different value is an error. */
+function fillGap<T>(shared: Sourced<T> | null, facts: Table, row: Row | undefined, column: string, fact: T | null): T | null {
+  if (fact === null || row === undefined) return shared?.value ?? null
+  if (shared === null) return fact
+  if (shared.value !== fact) {
+    facts.fail(row.line, column, `${facts.text(row, 'instance_type')}: ${JSON.stringify(fact)} but ${shared.from} says ${JSON.stringify(shared.value)}; the shared tables win, so correct or drop the fact`)
+  }
+  return shared.value
+}
+
 export function buildSeed(files: Record<string, string>): Seed {
   const table = (file: string): Table => {
     const content = files[file]
-    if (content === undefined) throw new Error(`${file}: missing (the seed needs ${Object.values(SEED_FILES).join(', ')})`)
+    if (content === undefined) throw new Error(`${file}: missing (the seed needs ${[...Object.values(SEED_FILES), FACTS_FILE].join(', ')})`)
     return parseTsv(file, content)
   }
   const limits = table(SEED_FILES.eniLimits)
@@ -176,6 +204,7 @@ export function buildSeed(files: Record<string, string>): Seed {
   const branch = table(SEED_FILES.branchLimits)
   const specs = table(SEED_FILES.specs)
   const prices = table(SEED_FILES.prices)
+  const facts = table(FACTS_FILE)
 
   const nameOf = (t: Table) => (row: Row) => {
     const name = t.text(row, 'instance_type')
@@ -187,6 +216,16 @@ export function buildSeed(files: Record<string, string>): Seed {
   const branchByName = branch.index(nameOf(branch))
   const specsByName = specs.index(nameOf(specs))
   const pricesByKey = prices.index((row) => `${prices.text(row, 'region')} ${nameOf(prices)(row)}`)
+  const factsByName = facts.index(nameOf(facts))
+
+  // Every fact is about a type of the base set, says something, and says where it comes from.
+  for (const [name, row] of factsByName) {
+    if (!limitsByName.has(name)) facts.fail(row.line, 'instance_type', `${name} is not in ${SEED_FILES.eniLimits}, so the seed has no such type`)
+    const given = ['vcpus', 'memory_mib', 'arch'].filter((column) => facts.text(row, column) !== '')
+    if (given.length === 0) facts.fail(row.line, null, `${name}: no vcpus, memory_mib or arch; a row must give at least one`)
+    if (facts.text(row, 'source').trim() === '') facts.fail(row.line, 'source', `${name}: every fact needs its source`)
+  }
+  const at = (t: Table, row: Row): string => `${t.file} line ${row.line}`
 
   // The base set is the VPC CNI's limits table: it alone gives E on the default network card and I.
   // Types found only elsewhere are not added: the branch table's i3.metal and Graviton *-flex types carry
@@ -200,14 +239,24 @@ export function buildSeed(files: Record<string, string>): Seed {
     const bareMetal = limits.bool(row, 'bare_metal')
     const bandwidth = spec ? specs.optionalInt(spec, 'network_bandwidth_mbps') : null
     const limitsVcpu = limits.optionalInt(row, 'vcpus')
+    const fact = factsByName.get(name)
+    // Specs (Karpenter docs, newest snapshot) first, then the vCPU column of the limits table (same source,
+    // older docs). The 28 types neither lists (mac*, u-*tb1.metal, f1.*, p3.*, ...) take seed/instance-facts.tsv;
+    // a type it has no sourced fact for stays null rather than guessed (EKS then applies the 110 cap).
+    const sharedVcpu: Sourced<number> | null = spec
+      ? { value: specs.int(spec, 'vcpus', 1), from: at(specs, spec) }
+      : limitsVcpu === null
+        ? null
+        : { value: limitsVcpu, from: at(limits, row) }
+    const sharedMemory: Sourced<number> | null = spec ? { value: specs.int(spec, 'memory_mib', 1), from: at(specs, spec) } : null
+    const sharedArch: Sourced<'amd64' | 'arm64'> | null = spec ? { value: specs.oneOf(spec, 'arch', ['amd64', 'arm64']), from: at(specs, spec) } : null
+    const factArch = fact && facts.text(fact, 'arch') !== '' ? facts.oneOf(fact, 'arch', ['amd64', 'arm64']) : null
     instanceTypes.push({
       name,
       family: name.slice(0, name.indexOf('.')),
-      // Specs (Karpenter docs, newest snapshot) first, then the vCPU column of the limits table (same
-      // source, older docs); the 28 types neither lists stay null rather than guessed.
-      vcpu: (spec ? specs.int(spec, 'vcpus', 1) : null) ?? limitsVcpu,
-      memoryMiB: spec ? specs.int(spec, 'memory_mib', 1) : null,
-      arch: spec ? specs.oneOf(spec, 'arch', ['amd64', 'arm64']) : null,
+      vcpu: fillGap(sharedVcpu, facts, fact, 'vcpus', fact ? facts.optionalInt(fact, 'vcpus', 1) : null),
+      memoryMiB: fillGap(sharedMemory, facts, fact, 'memory_mib', fact ? facts.optionalInt(fact, 'memory_mib', 1) : null),
+      arch: fillGap(sharedArch, facts, fact, 'arch', factArch),
       // E is the default card's ENIs (CNI ENILimit), not max_enis_all_cards nor the resource controller's
       // interfaces_all_cards: the CNI, nodeadm and Karpenter compute max pods on the default card only.
       maxEnis: limits.int(row, 'max_enis', 1),
@@ -277,7 +326,7 @@ export function buildSeed(files: Record<string, string>): Seed {
   priceRows.sort((a, b) => byName(a.instanceType, b.instanceType) || byName(a.region, b.region))
 
   const generatedFrom: Record<string, SeedSource> = {}
-  for (const t of [branch, limits, specs, prices, published].sort((a, b) => byName(a.file, b.file))) {
+  for (const t of [branch, limits, specs, prices, published, facts].sort((a, b) => byName(a.file, b.file))) {
     generatedFrom[t.file] = { rows: t.rows.length, source: PROVENANCE[t.file] as string }
   }
   return { generatedFrom, asOf: SEED_AS_OF, instanceTypes, prices: priceRows }
