@@ -1,7 +1,7 @@
 // Capacity plan: for each instance type, how many workload pods fit per node and what limits them,
 // how many nodes, VPC addresses and dollars a workload takes. Pure: prices come in as a lookup.
-import { HOST_NETWORK_PODS, maxPods, podCounts, requireIntegerAtLeast, type PodCounts } from './density.js'
-import { InputError, MODES, type InstanceType, type Mode } from './types.js'
+import { hostNetworkPods, maxPods, podCounts, requireIntegerAtLeast } from './density.js'
+import { InputError, MODES, NODE_OS, type InstanceType, type Mode, type NodeOs } from './types.js'
 import { clusterVpcIps, readSettings, spreadPods, type ClusterVpcIps, type WarmPool } from './vpc-ips.js'
 
 export const HOURS_PER_MONTH = 730
@@ -24,6 +24,8 @@ export interface CapacityInput extends WarmPool {
   podMemoryMiB?: number
   daemonSetsPerNode?: number
   maxPodsCap?: number | null
+  /** The nodes' operating system; default linux (Windows: one ENI serves pods). */
+  os?: NodeOs
 }
 
 export type LimitedBy = 'ips' | 'cpu' | 'memory' | 'kubelet'
@@ -97,13 +99,15 @@ export function allocatableMemoryMiB(memoryMiB: number, arch: InstanceType['arch
 }
 
 /**
- * The max-pods figure kube-reserved memory is computed from. For the address-bound modes it is the
- * uncapped address limit: nodeadm and Karpenter set kubelet maxPods to it and reserve memory for it.
- * Prefix delegation, IPv6 and overlays need --max-pods set by hand, to the recommended (capped) value.
+ * The pod count kube-reserved memory (11 MiB × pods + 255 MiB) is computed for: the kubelet max pods the
+ * node is configured with, which is recommendedMaxPods (the value this service tells you to set). This is
+ * what Karpenter reserves when maxPods is set on Bottlerocket and Windows nodes
+ * (aws/karpenter-provider-aws pkg/providers/instancetype/types.go, kubeReservedResources); for AL2 and
+ * AL2023 Karpenter reserves for the ENI-limited count instead (amifamily FeatureFlags
+ * UsesENILimitedMemoryOverhead), which only differs where the cap binds (c5.18xlarge: 737 vs 250 pods).
  */
-export function kubeReservedPods(result: Pick<PodCounts, 'mode'> & { maxPods: number | null; recommendedMaxPods: number | null }): number {
-  const uncapped = result.mode === 'secondary-ip' || result.mode === 'custom-networking' || result.mode === 'security-groups-for-pods'
-  return (uncapped ? result.maxPods : result.recommendedMaxPods) ?? 0
+export function kubeReservedPods(result: { recommendedMaxPods: number | null }): number {
+  return result.recommendedMaxPods ?? 0
 }
 
 const roundCents = (usd: number): number => Math.round((usd + Number.EPSILON) * 100) / 100
@@ -157,6 +161,9 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
   const daemonSetsPerNode = input.daemonSetsPerNode === undefined ? 0 : requireIntegerAtLeast('daemonSetsPerNode', input.daemonSetsPerNode, 0)
   const maxPodsCap = input.maxPodsCap === undefined || input.maxPodsCap === null ? null : requireIntegerAtLeast('maxPodsCap', input.maxPodsCap, 1)
   if (!(MODES as readonly string[]).includes(input.mode)) throw new InputError('mode', `mode must be one of ${MODES.join(', ')}; got ${JSON.stringify(input.mode)}`)
+  const os: NodeOs = input.os ?? 'linux'
+  if (!(NODE_OS as readonly string[]).includes(os)) throw new InputError('os', `os must be one of ${NODE_OS.join(', ')}; got ${JSON.stringify(input.os)}`)
+  const host = hostNetworkPods(os)
   if (instanceTypes.length === 0) throw new InputError('instanceTypes', 'instanceTypes must name at least one instance type')
   const warmPool: WarmPool = {}
   for (const key of ['warmEniTarget', 'warmIpTarget', 'minimumIpTarget', 'warmPrefixTarget'] as const) {
@@ -167,20 +174,21 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
 
   const rows = instanceTypes.map((it): CapacityRow => {
     // The numbers only: maxPods' words are worked out just for a type that cannot run the mode (its reason).
-    const density = podCounts(it, mode, daemonSetsPerNode, maxPodsCap)
-    if (density === null) return blocked(it, mode, maxPods(it, mode).reason ?? 'not supported')
+    const density = podCounts(it, mode, daemonSetsPerNode, maxPodsCap, os)
+    if (density === null) return blocked(it, mode, maxPods(it, mode, { os }).reason ?? 'not supported')
     if (it.vcpu === null || it.memoryMiB === null) {
       return blocked(it, mode, `no vCPU or memory figures for ${it.name} in the catalog, so CPU and memory limits cannot be worked out`)
     }
     const cpuMilli = allocatableCpuMilli(it.vcpu)
     const reservedFor = kubeReservedPods(density)
     const memMiB = allocatableMemoryMiB(it.memoryMiB, it.arch, reservedFor)
-    const forWorkloads = (podSlots: number): number => Math.max(0, podSlots - HOST_NETWORK_PODS - daemonSetsPerNode)
+    const forWorkloads = (podSlots: number): number => Math.max(0, podSlots - host - daemonSetsPerNode)
     let ips: number | null = null
     if (mode === 'security-groups-for-pods') {
       // The trunk ENI takes an ENI slot: (E − 1)(I − 1) ordinary addresses plus one branch ENI per SG pod.
-      ips = forWorkloads(Math.min(density.maxPods, (it.maxEnis - 1) * (it.ipv4PerEni - 1) + it.branchEnis + HOST_NETWORK_PODS))
-    } else if (mode !== 'ipv6' && mode !== 'overlay') {
+      ips = forWorkloads(Math.min(density.maxPods, (it.maxEnis - 1) * (it.ipv4PerEni - 1) + it.branchEnis + host))
+    } else if (mode !== 'overlay') {
+      // IPv6 pods are bound by ENI slots too (the prefix arithmetic), though not by IPv4 addresses.
       ips = forWorkloads(density.maxPods)
     }
     const limits = {
@@ -210,11 +218,13 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
     const addressPods = spreadPods(totalPods, nodes, daemonSetsPerNode)
     const poolCapacity = (it.maxEnis - 1) * (it.ipv4PerEni - 1)
     // Under security groups for pods, the pods the ordinary pool cannot hold are taken to be SG pods.
+    // ipamd stops the warm pool at the kubelet max pods the node runs with.
+    const nodeOpts = { ...warmPool, maxPods: density.recommendedMaxPods, os }
     const cluster = clusterVpcIps(
       it,
       mode,
       addressPods,
-      mode === 'security-groups-for-pods' ? (p) => ({ ...warmPool, sgPods: Math.max(0, p - poolCapacity) }) : warmPool,
+      mode === 'security-groups-for-pods' ? (p) => ({ ...nodeOpts, sgPods: Math.max(0, p - poolCapacity) }) : nodeOpts,
     )
     const vpc = cluster.total
     const notes: string[] = []
@@ -251,7 +261,7 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
       usdPerPodMonth,
       formula: `pods/node = ${limitText}; nodes = ⌈${totalPods} ÷ ${podsPerNode}⌉ = ${nodes}; ${costText}; ${vpcIpsText(cluster)}`,
       explanation:
-        `${it.name} in ${mode}: allocatable ${cpuMilli}m CPU and ${memMiB} MiB (kube-reserved for ${reservedFor} pods) fit ` +
+        `${it.name} in ${mode}${os === 'windows' ? ' (Windows)' : ''}: allocatable ${cpuMilli}m CPU and ${memMiB} MiB (kube-reserved 11 × ${reservedFor} + 255 MiB for the ${reservedFor} pods the kubelet is configured with) fit ` +
         `${limits.cpu} pods of ${podCpuMilli}m and ${limits.memory} of ${podMemoryMiB} MiB; ` +
         (ips === null ? 'addresses do not bound pods in this mode; ' : `addresses allow ${ips} workload pods; `) +
         `the kubelet cap allows ${limits.kubelet}. So ${podsPerNode} per node (${limitedBy}), ${nodes} nodes, ${vpc} VPC IPv4 addresses with the warm pool.`,
@@ -265,5 +275,5 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
   const cost = rows.map((r) => (r.nodes ?? 0) * (r.usdPerHour ?? 0))
   const order = rows.map((_, i) => i)
   order.sort((a, b) => group[a]! - group[b]! || cost[a]! - cost[b]! || (rows[a]!.instanceType < rows[b]!.instanceType ? -1 : 1))
-  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, warmPool }, rows: order.map((i) => rows[i]!) }
+  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, os, warmPool }, rows: order.map((i) => rows[i]!) }
 }

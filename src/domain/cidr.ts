@@ -71,3 +71,13 @@ export function subnetBudget(cidrs: unknown, field = 'podSubnets'): SubnetBudget
   }
   return { subnets, usable: subnets.reduce((acc, s) => acc + s.usable, 0) }
 }
+
+/**
+ * Aligned /28 blocks a prefix-delegation node can be given from the subnets: a subnet of 2^(28 − n) blocks
+ * loses the first (the network address and the three AWS reserves after it) and the last (the broadcast
+ * reserve), so a /24 holds at most 14 free /28s (224 pod addresses), not 251 (EKS: prefixes need
+ * contiguous /28 blocks; docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses-procedure.html).
+ */
+export function subnetPrefixBlocks(subnets: readonly SubnetCidr[]): number {
+  return subnets.reduce((n, s) => n + Math.max(0, 2 ** (AWS_SUBNET_PREFIX_MAX - s.prefixLength) - 2), 0)
+}

@@ -1,12 +1,16 @@
 // Pods per node for each pod-networking mode: the address limit, the EKS cap, and what is left for
 // workloads. Pure: no I/O. Facts and formulas: ../shared/DOMAIN.md and domain/aws-limits.md §1-§4.
-import { InputError, MODES, type InstanceType, type Mode } from './types.js'
+import { InputError, MODES, NODE_OS, type InstanceType, type Mode, type NodeOs } from './types.js'
 
 export interface MaxPodsOptions {
+  /** The nodes' operating system; default linux. Windows nodes give pods one ENI (see addressMaxPods). */
+  os?: NodeOs
   /** Pods every node runs that are not host-network (they take a pod slot and, on VPC modes, an address). */
   daemonSetsPerNode?: number
   /** A lower kubelet --max-pods the team wants (integer ≥ 1); null or absent = none. */
   maxPodsCap?: number | null
+  /** Why maxPodsCap applies, when it is not the team's own ask (EKS Auto Mode caps at 110). */
+  capReason?: string
 }
 
 export interface MaxPodsResult {
@@ -21,7 +25,9 @@ export interface MaxPodsResult {
   recommendedMaxPods: number | null
   /** recommendedMaxPods − hostNetworkPods − daemonSetsPerNode, never below 0. */
   podsForWorkloads: number | null
+  /** Host-network system pods counted in max pods: 2 on Linux (aws-node, kube-proxy), 0 on Windows. */
   hostNetworkPods: number
+  os: NodeOs
   /** The cap in force (the lower of the EKS guidance cap and maxPodsCap); null when unsupported. */
   cap: { value: number; reason: string } | null
   formula: string
@@ -33,6 +39,15 @@ export interface MaxPodsResult {
 export const KUBELET_DEFAULT_MAX_PODS = 110
 /** aws-node (the CNI) and kube-proxy, or on an overlay the CNI agent and kube-proxy: host-network pods. */
 export const HOST_NETWORK_PODS = 2
+/**
+ * On Windows nodes the VPC CNI and kube-proxy run as Windows services, not pods, and the VPC resource
+ * controller gives pods the ENI's secondary addresses (I − 1): no host-network pods are counted.
+ */
+export const WINDOWS_HOST_NETWORK_PODS = 0
+
+export function hostNetworkPods(os: NodeOs): number {
+  return os === 'windows' ? WINDOWS_HOST_NETWORK_PODS : HOST_NETWORK_PODS
+}
 /** A /28 prefix holds 16 IPv4 addresses. */
 export const ADDRESSES_PER_PREFIX = 16
 
@@ -47,6 +62,14 @@ const REF = {
   branchLimits: 'https://github.com/aws/amazon-vpc-resource-controller-k8s/blob/master/pkg/aws/vpc/limits.go',
   kubelet: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/',
   alternateCni: 'https://docs.aws.amazon.com/eks/latest/userguide/alternate-cni-plugins.html',
+  // "Windows nodes support one elastic network interface per node … IP addresses available per elastic
+  // network interface … minus one"; no security groups for pods, custom networking or IPv6 on Windows.
+  windows: 'https://docs.aws.amazon.com/eks/latest/userguide/windows-support.html',
+  windowsPrefix: 'https://github.com/aws/aws-eks-best-practices/blob/master/latest/bpg/networking/prefix-mode_windows.adoc',
+  ipv6Bp: 'https://github.com/aws/aws-eks-best-practices/blob/master/latest/bpg/networking/ipv6.adoc',
+  // EC2 Mac instances run macOS AMIs only; EKS nodes run the EKS-optimized Linux, Bottlerocket or Windows AMIs.
+  mac: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-mac-instances.html',
+  eksAmis: 'https://docs.aws.amazon.com/eks/latest/userguide/eks-optimized-amis.html',
 } as const
 
 /**
@@ -89,39 +112,63 @@ export function isNitroOrBareMetal(it: InstanceType): boolean {
   return it.hypervisor === 'nitro' || it.bareMetal
 }
 
-function validateOptions(opts: MaxPodsOptions): { daemonSets: number; userCap: number | null } {
+/** EC2 Mac instances (mac1, mac2, mac2-m2 …) run macOS only: no EKS node AMI boots on them. */
+export function isEksNode(it: InstanceType): boolean {
+  return !it.family.startsWith('mac')
+}
+
+function validateOptions(opts: MaxPodsOptions): { daemonSets: number; userCap: number | null; os: NodeOs } {
   const daemonSets = opts.daemonSetsPerNode === undefined ? 0 : requireIntegerAtLeast('daemonSetsPerNode', opts.daemonSetsPerNode, 0)
   const userCap = opts.maxPodsCap === undefined || opts.maxPodsCap === null ? null : requireIntegerAtLeast('maxPodsCap', opts.maxPodsCap, 1)
-  return { daemonSets, userCap }
+  const os = opts.os ?? 'linux'
+  if (!(NODE_OS as readonly string[]).includes(os)) throw new InputError('os', `os must be one of ${NODE_OS.join(', ')}; got ${describe(os)}`)
+  return { daemonSets, userCap, os }
+}
+
+/** Modes whose pods need prefix delegation, and so a Nitro (or Nitro bare-metal) type. */
+export function usesPrefixes(mode: Mode): boolean {
+  return mode === 'prefix-delegation' || mode === 'custom-networking-prefix-delegation' || mode === 'ipv6'
 }
 
 /**
- * The address limit of a mode on a type, in pods per node (for ipv6 and overlay, which are not
- * address-bound, the kubelet limit); null when the mode cannot run on the type (addressLimit says why).
- * E ENIs with I IPv4 addresses each, the primary of every ENI not given to pods, plus 2 host-network pods.
+ * The address limit of a mode on a type, in pods per node (for an overlay, which is not address-bound, the
+ * kubelet limit); null when the mode cannot run on the type (addressLimitText says why).
+ * Linux: E ENIs with I IPv4 addresses each, the primary of every ENI not given to pods, plus the 2
+ * host-network pods; under prefix delegation every secondary slot holds a /28 (16 addresses). IPv6 uses the
+ * prefix arithmetic too (EKS best practices, IPv6: the VPC CNI computes max pods as in prefix mode).
+ * Windows: one ENI serves pods, I − 1 (× 16 with prefixes), and no host-network pods.
  */
-export function addressMaxPods(it: InstanceType, mode: Mode, eksCap: number): number | null {
+export function addressMaxPods(it: InstanceType, mode: Mode, eksCap: number, os: NodeOs = 'linux'): number | null {
+  if (!isEksNode(it)) return null
   const E = it.maxEnis
   const I = it.ipv4PerEni
+  const nitro = isNitroOrBareMetal(it)
+  if (os === 'windows') {
+    if (mode === 'secondary-ip') return I - 1
+    if (mode === 'prefix-delegation') return nitro ? (I - 1) * ADDRESSES_PER_PREFIX : null
+    return null
+  }
   switch (mode) {
     case 'secondary-ip':
       return E * (I - 1) + HOST_NETWORK_PODS
     case 'prefix-delegation':
-      return isNitroOrBareMetal(it) ? E * (I - 1) * ADDRESSES_PER_PREFIX + HOST_NETWORK_PODS : null
+    case 'ipv6':
+      return nitro ? E * (I - 1) * ADDRESSES_PER_PREFIX + HOST_NETWORK_PODS : null
     case 'custom-networking':
       return E >= 2 ? (E - 1) * (I - 1) + HOST_NETWORK_PODS : null
-    case 'ipv6':
-      return isNitroOrBareMetal(it) ? eksCap : null
+    case 'custom-networking-prefix-delegation':
+      return nitro && E >= 2 ? (E - 1) * (I - 1) * ADDRESSES_PER_PREFIX + HOST_NETWORK_PODS : null
     case 'security-groups-for-pods':
       return it.trunking ? E * (I - 1) + HOST_NETWORK_PODS : null
     case 'overlay':
-      return KUBELET_DEFAULT_MAX_PODS
+      return eksCap
   }
 }
 
 /** What maxPods works out, numbers only: for callers that need them for many types at once (capacity plans). */
 export interface PodCounts {
   mode: Mode
+  os: NodeOs
   /** The address limit (addressMaxPods). */
   maxPods: number
   /** The cap in force: the EKS guidance cap, or maxPodsCap where that is lower. */
@@ -136,14 +183,14 @@ export interface PodCounts {
  * The numbers of maxPods without its words; null when the mode cannot run on the type. Options are taken
  * as checked (maxPods checks them): daemonSets an integer ≥ 0, userCap null or an integer ≥ 1.
  */
-export function podCounts(it: InstanceType, mode: Mode, daemonSets: number, userCap: number | null): PodCounts | null {
+export function podCounts(it: InstanceType, mode: Mode, daemonSets: number, userCap: number | null, os: NodeOs = 'linux'): PodCounts | null {
   const eks = eksCapValue(it.vcpu)
-  const limit = addressMaxPods(it, mode, eks)
+  const limit = addressMaxPods(it, mode, eks, os)
   if (limit === null) return null
   const userCapped = userCap !== null && userCap < eks
   const cap = userCapped ? userCap : eks
   const recommendedMaxPods = Math.min(limit, cap)
-  return { mode, maxPods: limit, cap, userCapped, recommendedMaxPods, podsForWorkloads: Math.max(0, recommendedMaxPods - HOST_NETWORK_PODS - daemonSets) }
+  return { mode, os, maxPods: limit, cap, userCapped, recommendedMaxPods, podsForWorkloads: Math.max(0, recommendedMaxPods - hostNetworkPods(os) - daemonSets) }
 }
 
 interface LimitText {
@@ -165,17 +212,52 @@ function secondaryIpText(it: InstanceType, maxPods: number): LimitText {
   }
 }
 
+const onWhat = (it: InstanceType): string => (it.bareMetal ? 'bare metal' : (it.hypervisor ?? 'an unknown hypervisor'))
+
+/** Why a Windows node cannot run a mode (EKS windows-support: one ENI, no IPv6, SGP or custom networking). */
+const WINDOWS_NO: Partial<Record<Mode, string>> = {
+  'custom-networking': 'Windows nodes do not support custom networking',
+  'custom-networking-prefix-delegation': 'Windows nodes do not support custom networking',
+  ipv6: 'EKS IPv6 clusters take no Windows nodes',
+  'security-groups-for-pods': 'security groups for pods do not work on Windows nodes',
+  overlay: 'no overlay CNI runs on EKS Windows nodes (Calico runs there only as the policy engine beside the VPC CNI)',
+}
+
 /** How addressMaxPods came to `maxPods` for this mode, or why the mode cannot run (maxPods null). */
-function addressLimitText(it: InstanceType, mode: Mode, maxPods: number | null): LimitText | { reason: string; references: string[] } {
+function addressLimitText(it: InstanceType, mode: Mode, maxPods: number | null, os: NodeOs): LimitText | { reason: string; references: string[] } {
   const E = it.maxEnis
   const I = it.ipv4PerEni
+  if (!isEksNode(it)) {
+    return { reason: `${it.name} is an EC2 Mac instance: it runs macOS only, and no EKS node AMI (Amazon Linux, Bottlerocket, Windows) boots on it`, references: [REF.mac, REF.eksAmis] }
+  }
+  if (os === 'windows') {
+    const references = [REF.windows, REF.windowsPrefix]
+    if (mode === 'secondary-ip') {
+      return {
+        formula: `Windows: ${I} − 1 = ${maxPods}`,
+        explanation:
+          `A Windows node gives pods one ENI only: its ${I} IPv4 addresses less the primary, so ${I - 1} pods; the VPC CNI and kube-proxy run ` +
+          'as Windows services, not pods, so nothing is added for host-network pods.',
+        references,
+      }
+    }
+    if (mode === 'prefix-delegation') {
+      if (maxPods === null) return { reason: `prefix delegation needs a Nitro instance type; ${it.name} runs on ${onWhat(it)}`, references }
+      return {
+        formula: `Windows: (${I} − 1) × 16 = ${maxPods}`,
+        explanation: `A Windows node gives pods one ENI only; with prefix delegation each of its ${I - 1} secondary slots holds a /28 prefix of 16 addresses.`,
+        references,
+      }
+    }
+    return { reason: WINDOWS_NO[mode] ?? `${mode} is not available on Windows nodes`, references }
+  }
   switch (mode) {
     case 'secondary-ip':
       return secondaryIpText(it, maxPods as number)
     case 'prefix-delegation': {
       const references = [REF.prefixDelegation, REF.prefixTargets]
       if (maxPods === null) {
-        return { reason: `prefix delegation needs a Nitro instance type (or Nitro bare metal, VPC CNI ≥ 1.11); ${it.name} runs on ${it.hypervisor ?? 'an unknown hypervisor'}`, references }
+        return { reason: `prefix delegation needs a Nitro instance type (or Nitro bare metal, VPC CNI ≥ 1.11); ${it.name} runs on ${onWhat(it)}`, references }
       }
       return {
         formula: `${E} × (${I} − 1) × 16 + 2 = ${maxPods}`,
@@ -198,14 +280,30 @@ function addressLimitText(it: InstanceType, mode: Mode, maxPods: number | null):
         references,
       }
     }
-    case 'ipv6': {
-      const references = [REF.ipv6, REF.eksMaxPods]
+    case 'custom-networking-prefix-delegation': {
+      const references = [REF.customNetworking, REF.prefixDelegation]
       if (maxPods === null) {
-        return { reason: `IPv6 on EKS needs prefix delegation, which needs a Nitro instance type (or Nitro bare metal); ${it.name} runs on ${it.hypervisor ?? 'an unknown hypervisor'}`, references }
+        const why = E < 2 ? `pods need a second ENI and ${it.name} has ${E}` : `prefix delegation needs a Nitro instance type and ${it.name} runs on ${onWhat(it)}`
+        return { reason: `custom networking with prefix delegation cannot run: ${why}`, references }
       }
       return {
-        formula: `not address-bound (a /80 per node) → EKS cap ${maxPods}`,
-        explanation: 'Each node gets an IPv6 /80 prefix, far more addresses than pods, so the pod count is bound by the kubelet, set to the EKS guidance cap.',
+        formula: `(${E} − 1) × (${I} − 1) × 16 + 2 = ${maxPods}`,
+        explanation:
+          `The primary ENI stays in the node subnet and serves no pods; each secondary slot of the other ${E - 1} ENIs (in the ENIConfig subnets) ` +
+          'holds a /28 prefix of 16 addresses, plus the 2 host-network pods.',
+        references,
+      }
+    }
+    case 'ipv6': {
+      const references = [REF.ipv6, REF.ipv6Bp, REF.eksMaxPods]
+      if (maxPods === null) {
+        return { reason: `IPv6 on EKS needs prefix delegation, which needs a Nitro instance type (or Nitro bare metal); ${it.name} runs on ${onWhat(it)}`, references }
+      }
+      return {
+        formula: `${E} × (${I} − 1) × 16 + 2 = ${maxPods}`,
+        explanation:
+          'Pod addresses come from the node’s IPv6 /80, but the VPC CNI still bounds pods by ENI slots as in prefix mode: each of the ' +
+          `${E} × ${I - 1} slots counts 16 pods, plus the 2 host-network pods.`,
         references,
       }
     }
@@ -227,15 +325,18 @@ function addressLimitText(it: InstanceType, mode: Mode, maxPods: number | null):
     }
     case 'overlay':
       return {
-        formula: `kubelet default --max-pods = ${KUBELET_DEFAULT_MAX_PODS}`,
-        explanation: 'Pod addresses come from a cluster CIDR, not the VPC, so ENIs do not bound the pod count; the kubelet default of 110 does.',
-        references: [REF.kubelet, REF.alternateCni],
+        formula: `not address-bound → kubelet --max-pods ${maxPods} (EKS guidance by vCPU)`,
+        explanation:
+          'Pod addresses come from a cluster CIDR, not the VPC, so ENIs do not bound the pod count; set kubelet --max-pods explicitly ' +
+          '(the EKS AMI would otherwise apply the ENI number), to the same EKS guidance as prefix delegation: 110 up to 30 vCPUs, 250 above.',
+        references: [REF.kubelet, REF.alternateCni, REF.eksMaxPods],
       }
   }
 }
 
-function unsupported(it: InstanceType, mode: Mode, reason: string, references: string[]): MaxPodsResult {
+function unsupported(it: InstanceType, mode: Mode, os: NodeOs, reason: string, references: string[]): MaxPodsResult {
   return {
+    os,
     instanceType: it.name,
     mode,
     supported: false,
@@ -243,7 +344,7 @@ function unsupported(it: InstanceType, mode: Mode, reason: string, references: s
     maxPods: null,
     recommendedMaxPods: null,
     podsForWorkloads: null,
-    hostNetworkPods: HOST_NETWORK_PODS,
+    hostNetworkPods: hostNetworkPods(os),
     cap: null,
     formula: '',
     explanation: `${mode} cannot run on ${it.name}: ${reason}`,
@@ -256,31 +357,35 @@ export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {})
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new InputError('mode', `mode must be one of ${MODES.join(', ')}; got ${describe(mode)}`)
   }
-  const { daemonSets, userCap } = validateOptions(opts)
-  const counts = podCounts(it, mode, daemonSets, userCap)
-  const limit = addressLimitText(it, mode, counts?.maxPods ?? null)
-  if (counts === null || 'reason' in limit) return unsupported(it, mode, 'reason' in limit ? limit.reason : 'not supported', limit.references)
+  const { daemonSets, userCap, os } = validateOptions(opts)
+  const counts = podCounts(it, mode, daemonSets, userCap, os)
+  const limit = addressLimitText(it, mode, counts?.maxPods ?? null, os)
+  if (counts === null || 'reason' in limit) return unsupported(it, mode, os, 'reason' in limit ? limit.reason : 'not supported', limit.references)
+  const host = hostNetworkPods(os)
 
   const { maxPods: address, recommendedMaxPods: recommended, podsForWorkloads: workloads } = counts
-  const cap = counts.userCapped ? { value: counts.cap, reason: `maxPodsCap ${counts.cap} asked for (lower than the EKS cap ${eksCapValue(it.vcpu)})` } : eksCap(it.vcpu)
+  const cap = counts.userCapped
+    ? { value: counts.cap, reason: `${opts.capReason ?? `maxPodsCap ${counts.cap} asked for`} (lower than the EKS cap ${eksCapValue(it.vcpu)})` }
+    : eksCap(it.vcpu)
   const capStep = recommended < address ? `; min(${address}, cap ${cap.value}) = ${recommended}` : ''
-  const workloadStep = `; for workloads ${recommended} − ${HOST_NETWORK_PODS} host-network − ${daemonSets} DaemonSet = ${workloads}`
+  const workloadStep = `; for workloads ${recommended} − ${host} host-network − ${daemonSets} DaemonSet = ${workloads}`
   const capText = recommended < address ? ` Capped to ${recommended}: ${cap.reason}.` : ` The cap (${cap.value}) does not bind.`
   return {
     instanceType: it.name,
     mode,
+    os,
     supported: true,
     reason: null,
     maxPods: address,
     recommendedMaxPods: recommended,
     podsForWorkloads: workloads,
-    hostNetworkPods: HOST_NETWORK_PODS,
+    hostNetworkPods: host,
     cap,
     formula: limit.formula + capStep + workloadStep,
     explanation:
       limit.explanation +
       capText +
-      ` Left for workloads: ${workloads} (the 2 host-network pods and ${daemonSets} DaemonSet pod${daemonSets === 1 ? '' : 's'} per node taken off).`,
+      ` Left for workloads: ${workloads} (${host === 0 ? 'no host-network pods on Windows' : `the ${host} host-network pods`} and ${daemonSets} DaemonSet pod${daemonSets === 1 ? '' : 's'} per node taken off).`,
     references: limit.references,
   }
 }

@@ -8,8 +8,14 @@ export const MODES = [
   'ipv6',
   'security-groups-for-pods',
   'overlay',
+  // Added December 2026 (appended: the contract only grows).
+  'custom-networking-prefix-delegation',
 ] as const
 export type Mode = (typeof MODES)[number]
+
+/** The operating system of the nodes a density question is about. Windows nodes give pods one ENI only. */
+export const NODE_OS = ['linux', 'windows'] as const
+export type NodeOs = (typeof NODE_OS)[number]
 
 export const LEVELS = ['required', 'preferred', 'none'] as const
 export type Level = (typeof LEVELS)[number]
@@ -17,7 +23,7 @@ export type Level = (typeof LEVELS)[number]
 export const PERFORMANCE = ['low', 'medium', 'high'] as const
 export type Performance = (typeof PERFORMANCE)[number]
 
-export const PLUGINS = ['aws-vpc-cni', 'calico', 'cilium', 'weave-net', 'flannel'] as const
+export const PLUGINS = ['aws-vpc-cni', 'calico', 'cilium', 'weave-net', 'flannel', 'eks', 'antrea'] as const
 export type Plugin = (typeof PLUGINS)[number]
 
 /** Network limits and specs of one EC2 instance type, as the catalog holds them. */

@@ -1,7 +1,11 @@
 // VPC IPv4 addresses a node takes from its subnets for a number of pods, warm pool included.
 // Pure. Rules: domain/aws-limits.md §6 (the VPC CNI's warm-pool settings) and DOMAIN.md.
+//
+// The warm pool stops growing once the addresses held reach the node's max pods: ipamd treats the pool as
+// "not too low" when the node's max pods is reached (aws/amazon-vpc-cni-k8s pkg/ipamd/ipamd.go,
+// isDatastorePoolTooLow), so a c5.18xlarge at 250 max pods holds 6 ENIs (294 secondaries), not 7.
 import { ADDRESSES_PER_PREFIX, isNitroOrBareMetal, requireIntegerAtLeast } from './density.js'
-import { InputError, type InstanceType, type Mode } from './types.js'
+import { InputError, type InstanceType, type Mode, type NodeOs } from './types.js'
 
 /** The VPC CNI's warm-pool environment variables, in camelCase. */
 export interface WarmPool {
@@ -18,6 +22,10 @@ export interface WarmPool {
 export interface VpcIpsOptions extends WarmPool {
   /** Security groups for pods: how many of the pods get their own security groups (one branch ENI each). */
   sgPods?: number
+  /** The kubelet max pods the node runs with: ipamd stops adding warm addresses once it holds this many. */
+  maxPods?: number
+  /** The node's operating system (default linux): a Windows node gives pods one ENI only. */
+  os?: NodeOs
 }
 
 export interface NodeVpcIps {
@@ -44,6 +52,8 @@ export interface Settings {
   minimumIp: number | null
   warmPrefix: number
   sgPods: number
+  /** null: no max-pods stop (the pool is bounded by the ENIs only). */
+  maxPods: number | null
 }
 
 /** Checks the warm-pool settings (integers ≥ 0) and fills in the defaults; throws InputError naming the field. */
@@ -58,6 +68,7 @@ export function readSettings(opts: VpcIpsOptions): Settings {
     minimumIp: optional('minimumIpTarget'),
     warmPrefix: optional('warmPrefixTarget') ?? 1,
     sgPods: optional('sgPods') ?? 0,
+    maxPods: optional('maxPods'),
   }
 }
 
@@ -67,16 +78,40 @@ const ceilDiv = (a: number, b: number): number => Math.ceil(a / b)
  * Secondary addresses and ENIs for a pool of `slotsPerEni` addresses per ENI over at most `maxEnis` ENIs.
  * WARM_IP_TARGET / MINIMUM_IP_TARGET, when either is set, replace WARM_ENI_TARGET: the pool then holds
  * max(MINIMUM, pods + WARM) addresses (a missing one counts as 0), in as few ENIs as hold them.
+ * Either way the pool stops once it holds the node's max pods (s.maxPods), never below what the pods use.
  */
 function addressPool(pods: number, slotsPerEni: number, maxEnis: number, s: Settings, minEnis: number): { enis: number; ips: number; rule: string } {
   if (s.warmIp !== null || s.minimumIp !== null) {
     const wanted = Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0))
-    const ips = Math.min(wanted, maxEnis * slotsPerEni)
+    const ips = Math.min(wanted, maxEnis * slotsPerEni, s.maxPods === null ? Infinity : Math.max(pods, s.maxPods))
     const enis = Math.max(minEnis, ceilDiv(ips, slotsPerEni))
-    return { enis, ips, rule: `max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) = ${wanted}${ips < wanted ? ` → ${ips} (all the ENIs hold)` : ''} addresses in ${enis} ENI(s) of ${slotsPerEni}` }
+    return { enis, ips, rule: `max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) = ${wanted}${ips < wanted ? ` → ${ips} (${ips === maxEnis * slotsPerEni ? 'all the ENIs hold' : 'max pods reached'})` : ''} addresses in ${enis} ENI(s) of ${slotsPerEni}` }
   }
-  const enis = Math.max(minEnis, Math.min(maxEnis, ceilDiv(pods, slotsPerEni) + s.warmEni))
-  return { enis, ips: enis * slotsPerEni, rule: `min(${maxEnis}, ⌈${pods} ÷ ${slotsPerEni}⌉ + WARM_ENI_TARGET ${s.warmEni}) = ${enis} ENI(s) × ${slotsPerEni} = ${enis * slotsPerEni} addresses` }
+  const warm = Math.min(maxEnis, ceilDiv(pods, slotsPerEni) + s.warmEni)
+  // The smallest number of ENIs whose addresses reach max pods: ipamd attaches no ENI beyond it.
+  const atMaxPods = s.maxPods === null ? Infinity : Math.max(ceilDiv(pods, slotsPerEni), ceilDiv(s.maxPods, slotsPerEni))
+  const enis = Math.max(minEnis, Math.min(warm, atMaxPods))
+  const stopped = enis < warm ? ` → ${enis} (${enis * slotsPerEni} addresses reach max pods ${s.maxPods})` : ''
+  return { enis, ips: enis * slotsPerEni, rule: `min(${maxEnis}, ⌈${pods} ÷ ${slotsPerEni}⌉ + WARM_ENI_TARGET ${s.warmEni}) = ${warm} ENI(s)${stopped} × ${slotsPerEni} = ${enis * slotsPerEni} addresses` }
+}
+
+/** Prefixes held under prefix delegation: used + WARM_PREFIX_TARGET, or the IP targets in /28s; stopping at max pods. */
+function prefixPool(pods: number, maxPrefixes: number, s: Settings): { prefixes: number; rule: string } {
+  let wanted: number
+  let rule: string
+  if (s.warmIp !== null || s.minimumIp !== null) {
+    const ips = Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0))
+    wanted = ceilDiv(ips, ADDRESSES_PER_PREFIX)
+    rule = `⌈max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) ÷ 16⌉ = ${wanted} prefixes`
+  } else {
+    if (s.warmPrefix === 0) throw new InputError('warmPrefixTarget', 'warmPrefixTarget must be ≥ 1 under prefix delegation unless an IP target is set (the VPC CNI does not support 0); got 0')
+    wanted = ceilDiv(pods, ADDRESSES_PER_PREFIX) + s.warmPrefix
+    rule = `⌈${pods} ÷ 16⌉ + WARM_PREFIX_TARGET ${s.warmPrefix} = ${wanted} prefixes`
+  }
+  const atMaxPods = s.maxPods === null ? Infinity : Math.max(ceilDiv(pods, ADDRESSES_PER_PREFIX), ceilDiv(s.maxPods, ADDRESSES_PER_PREFIX))
+  const prefixes = Math.min(wanted, maxPrefixes, atMaxPods)
+  if (prefixes < wanted) rule += prefixes === maxPrefixes && prefixes < atMaxPods ? ` → ${prefixes} (all slots)` : ` → ${prefixes} (${prefixes * 16} addresses reach max pods ${s.maxPods})`
+  return { prefixes, rule }
 }
 
 function tooMany(it: InstanceType, mode: Mode, pods: number, capacity: number): never {
@@ -92,6 +127,7 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
   const s = readSettings(opts)
   const E = it.maxEnis
   const slots = it.ipv4PerEni - 1
+  if ((opts.os ?? 'linux') === 'windows') return windowsNodeVpcIps(it, mode, pods, s)
   switch (mode) {
     case 'secondary-ip': {
       if (pods > E * slots) tooMany(it, mode, pods, E * slots)
@@ -112,18 +148,7 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
       if (!isNitroOrBareMetal(it)) throw new InputError('mode', `mode prefix-delegation needs a Nitro or bare-metal instance type; ${it.name} is not one`)
       const maxPrefixes = E * slots
       if (pods > maxPrefixes * ADDRESSES_PER_PREFIX) tooMany(it, mode, pods, maxPrefixes * ADDRESSES_PER_PREFIX)
-      let wanted: number
-      let rule: string
-      if (s.warmIp !== null || s.minimumIp !== null) {
-        const ips = Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0))
-        wanted = ceilDiv(ips, ADDRESSES_PER_PREFIX)
-        rule = `⌈max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) ÷ 16⌉ = ${wanted} prefixes`
-      } else {
-        if (s.warmPrefix === 0) throw new InputError('warmPrefixTarget', 'warmPrefixTarget must be ≥ 1 under prefix delegation unless an IP target is set (the VPC CNI does not support 0); got 0')
-        wanted = ceilDiv(pods, ADDRESSES_PER_PREFIX) + s.warmPrefix
-        rule = `⌈${pods} ÷ 16⌉ + WARM_PREFIX_TARGET ${s.warmPrefix} = ${wanted} prefixes`
-      }
-      const prefixes = Math.min(wanted, maxPrefixes)
+      const { prefixes, rule } = prefixPool(pods, maxPrefixes, s)
       const enis = Math.max(1, ceilDiv(prefixes, slots))
       const podIps = prefixes * ADDRESSES_PER_PREFIX
       const total = podIps + enis
@@ -134,8 +159,28 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
         total,
         podSubnetIps: podIps,
         nodeSubnetIps: enis,
-        formula: `${rule}${prefixes < wanted ? ` → ${prefixes} (all slots)` : ''} × 16 = ${podIps}; in ${enis} ENI(s) of ${slots} prefixes; + ${enis} primary = ${total}`,
+        formula: `${rule} × 16 = ${podIps}; in ${enis} ENI(s) of ${slots} prefixes; + ${enis} primary = ${total}`,
         explanation: 'Each /28 prefix takes 16 addresses of the subnet, whole, even if one pod uses it; a further ENI is attached only when its prefixes no longer fit.',
+      }
+    }
+    case 'custom-networking-prefix-delegation': {
+      if (!isNitroOrBareMetal(it) || E < 2) throw new InputError('mode', `mode custom-networking-prefix-delegation needs a Nitro or bare-metal type with at least 2 ENIs; ${it.name} is not one`)
+      const maxPrefixes = (E - 1) * slots
+      if (pods > maxPrefixes * ADDRESSES_PER_PREFIX) tooMany(it, mode, pods, maxPrefixes * ADDRESSES_PER_PREFIX)
+      const { prefixes, rule } = prefixPool(pods, maxPrefixes, s)
+      const podEnis = prefixes === 0 ? 0 : ceilDiv(prefixes, slots)
+      const podSubnetIps = prefixes * ADDRESSES_PER_PREFIX + podEnis
+      const total = podSubnetIps + 1
+      return {
+        enis: podEnis + 1,
+        secondaryIps: 0,
+        prefixes,
+        total,
+        podSubnetIps,
+        nodeSubnetIps: 1,
+        formula: `pod ENIs: ${rule} × 16 = ${prefixes * ADDRESSES_PER_PREFIX} in ${podEnis} ENI(s) of ${slots} prefixes, + ${podEnis} primary = ${podSubnetIps} in the pod subnets; node subnet 1 (primary ENI) → ${total}`,
+        explanation:
+          "The primary ENI stays in the node's subnet with its one address; the other ENIs are created in the ENIConfig subnets and hold /28 prefixes, 16 addresses each, taken whole.",
       }
     }
     case 'custom-networking': {
@@ -193,6 +238,45 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
         explanation: mode === 'ipv6' ? 'Pods get IPv6 addresses from the node\'s /80 prefix; the node keeps one IPv4 address.' : 'Pods get addresses from the overlay\'s cluster CIDR, not the VPC; the node keeps its one primary address.',
       }
   }
+}
+
+/**
+ * A Windows node: one ENI serves pods, and the VPC resource controller (not ipamd) assigns its addresses.
+ * Its warm-pool defaults are not documented where we could check them, so secondary-ip counts the whole
+ * ENI's I − 1 secondary addresses: an upper bound, said in the formula. Prefix delegation counts the
+ * prefixes the pods need plus WARM_PREFIX_TARGET, as on Linux.
+ */
+function windowsNodeVpcIps(it: InstanceType, mode: Mode, pods: number, s: Settings): NodeVpcIps {
+  const slots = it.ipv4PerEni - 1
+  if (mode === 'secondary-ip') {
+    if (pods > slots) tooMany(it, mode, pods, slots)
+    return {
+      enis: 1,
+      secondaryIps: slots,
+      prefixes: 0,
+      total: slots + 1,
+      podSubnetIps: slots,
+      nodeSubnetIps: 1,
+      formula: `Windows: 1 ENI × ${slots} secondary addresses (at most) + 1 primary = ${slots + 1}`,
+      explanation: "A Windows node has one ENI for pods; counted with all its secondary addresses, the most it can hold, in the node's subnet.",
+    }
+  }
+  if (mode === 'prefix-delegation' && isNitroOrBareMetal(it)) {
+    if (pods > slots * ADDRESSES_PER_PREFIX) tooMany(it, mode, pods, slots * ADDRESSES_PER_PREFIX)
+    const { prefixes, rule } = prefixPool(pods, slots, s)
+    const total = prefixes * ADDRESSES_PER_PREFIX + 1
+    return {
+      enis: 1,
+      secondaryIps: 0,
+      prefixes,
+      total,
+      podSubnetIps: prefixes * ADDRESSES_PER_PREFIX,
+      nodeSubnetIps: 1,
+      formula: `Windows: ${rule} × 16 = ${prefixes * ADDRESSES_PER_PREFIX} on its one ENI; + 1 primary = ${total}`,
+      explanation: 'A Windows node has one ENI for pods; each /28 prefix on it takes 16 addresses of the subnet, whole.',
+    }
+  }
+  throw new InputError('mode', `mode ${mode} cannot run on Windows nodes (only secondary-ip, and prefix-delegation on Nitro types); got ${mode}`)
 }
 
 /** Nodes that carry the same number of pods needing an address. */

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { eksCap, eksCapValue, maxPods, maxPodsAllModes, podCounts } from '../../src/domain/density.js'
+import { eksCap, eksCapValue, isEksNode, maxPods, maxPodsAllModes, podCounts } from '../../src/domain/density.js'
 import { MODES, type InstanceType, type Mode } from '../../src/domain/types.js'
 import { seed, seedType, throwsInputError } from './fixtures.js'
 
@@ -24,6 +24,8 @@ withSharedTable('secondary-ip maxPods equals AWS eni-max-pods for every type', '
   t.equal(rows.length, 1391)
   const wrong: string[] = []
   for (const [name, published] of rows) {
+    // AWS's generator lists every type the EC2 API has, Mac too; Mac types cannot be EKS nodes (below).
+    if (name?.startsWith('mac')) continue
     const it = seed.instanceTypes.find((x) => x.name === name)
     const got = it ? maxPods(it, 'secondary-ip').maxPods : 'missing'
     if (got !== Number(published)) wrong.push(`${name}: ${got} ≠ ${published}`)
@@ -34,6 +36,7 @@ withSharedTable('secondary-ip maxPods equals AWS eni-max-pods for every type', '
 t.test('the seed alone: secondary-ip formula and cap hold for every type', async (t) => {
   t.equal(seed.instanceTypes.length, 1391)
   for (const it of seed.instanceTypes) {
+    if (!isEksNode(it)) continue
     const r = maxPods(it, 'secondary-ip')
     if (r.maxPods !== it.maxEnis * (it.ipv4PerEni - 1) + 2 || r.recommendedMaxPods !== Math.min(r.maxPods, it.vcpu !== null && it.vcpu > 30 ? 250 : 110)) {
       t.fail(`${it.name}: ${r.maxPods} / ${r.recommendedMaxPods}`)
@@ -69,7 +72,7 @@ for (const w of worked) {
     if (w.cn) t.same([all['custom-networking'].maxPods, all['custom-networking'].recommendedMaxPods], w.cn, 'custom-networking')
     t.equal(it.branchEnis, w.branch, 'branch ENIs')
     t.equal(all['secondary-ip'].podsForWorkloads, (w.sec[1]) - 2, 'pods for workloads')
-    t.equal(all.overlay.maxPods, 110)
+    t.equal(all.overlay.maxPods, eksCapValue(it.vcpu), 'overlay: the EKS guidance by vCPU')
     for (const mode of MODES) t.ok(all[mode].references.every((u) => u.startsWith('https://')), `${mode} references are URLs`)
   })
 }
@@ -110,10 +113,88 @@ t.test('bare metal: prefix delegation and ipv6 supported (Nitro bare metal, CNI 
   }
 })
 
-t.test('ipv6 is not address-bound: maxPods is the cap', async (t) => {
-  t.equal(maxPods(type('m5.large'), 'ipv6').maxPods, 110)
-  t.equal(maxPods(type('c5.18xlarge'), 'ipv6').maxPods, 250)
-  t.equal(maxPods(type('t3.micro'), 'ipv6').maxPods, 110)
+// IPv6: E × (I − 1) × 16 + 2, then the 110/250 cap — the VPC CNI bounds IPv6 pods by ENI slots as in
+// prefix mode (https://github.com/aws/aws-eks-best-practices/blob/master/latest/bpg/networking/ipv6.adoc;
+// DOMAIN.md, corrected December 2026). DOMAIN.md also gives t3.medium 98, which its own formula does not
+// give (3 × 5 × 16 + 2 = 242 → 110); the formula is what the source states, so it wins.
+const ipv6Cases: Array<[name: string, address: number | null, recommended: number | null]> = [
+  ['t3.micro', 34, 34],
+  ['t3.medium', 242, 110],
+  ['m5.large', 434, 110],
+  ['c5.18xlarge', 11762, 250],
+  ['m6i.metal', 11762, 250],
+  ['m4.large', null, null],
+]
+for (const [name, address, recommended] of ipv6Cases) {
+  t.test(`ipv6 on ${name}: prefix arithmetic, then the cap (EKS best practices, IPv6)`, async (t) => {
+    const r = maxPods(type(name), 'ipv6')
+    t.same([r.maxPods, r.recommendedMaxPods], [address, recommended])
+    if (address !== null) t.match(r.formula, /× 16 \+ 2/)
+    else t.match(r.reason, /Nitro/)
+  })
+}
+
+// Custom networking with prefix delegation: (E − 1) × (I − 1) × 16 + 2, then the cap
+// (https://docs.aws.amazon.com/eks/latest/userguide/cni-custom-network.html; aws-limits.md §3 CN+PD column).
+const cnPdCases: Array<[name: string, address: number | null, recommended: number | null]> = [
+  ['t3.micro', 18, 18],
+  ['m5.large', 290, 110],
+  ['m5.xlarge', 674, 110],
+  ['c5.18xlarge', 10978, 250],
+  ['p5.48xlarge', 786, 250],
+  ['m4.large', null, null],
+]
+for (const [name, address, recommended] of cnPdCases) {
+  t.test(`custom-networking-prefix-delegation on ${name} (aws-limits.md §3)`, async (t) => {
+    const r = maxPods(type(name), 'custom-networking-prefix-delegation')
+    t.same([r.maxPods, r.recommendedMaxPods], [address, recommended])
+    if (address === null) t.match(r.reason, /Nitro/)
+  })
+}
+
+// Windows nodes: one ENI serves pods, I − 1, or (I − 1) × 16 with prefix delegation, then the cap; no host-network
+// pods counted; no IPv6, SGP, custom networking or overlay (https://docs.aws.amazon.com/eks/latest/userguide/windows-support.html).
+const windowsCases: Array<[name: string, mode: Mode, address: number | null, recommended: number | null]> = [
+  ['m5.large', 'secondary-ip', 9, 9],
+  ['m5.xlarge', 'secondary-ip', 14, 14],
+  ['c5.18xlarge', 'secondary-ip', 49, 49],
+  ['m5.large', 'prefix-delegation', 144, 110],
+  ['t3.micro', 'prefix-delegation', 16, 16],
+  ['m4.large', 'secondary-ip', 9, 9],
+  ['m4.large', 'prefix-delegation', null, null],
+  ['m5.large', 'ipv6', null, null],
+  ['m5.large', 'security-groups-for-pods', null, null],
+  ['m5.large', 'custom-networking', null, null],
+  ['m5.large', 'custom-networking-prefix-delegation', null, null],
+  ['m5.large', 'overlay', null, null],
+]
+for (const [name, mode, address, recommended] of windowsCases) {
+  t.test(`Windows ${name} ${mode} (EKS windows-support: one ENI for pods)`, async (t) => {
+    const r = maxPods(type(name), mode, { os: 'windows' })
+    t.same([r.maxPods, r.recommendedMaxPods], [address, recommended])
+    t.equal(r.hostNetworkPods, 0)
+    t.equal(r.os, 'windows')
+    if (address !== null) t.equal(r.podsForWorkloads, recommended, 'no host-network pods taken off')
+    else t.ok(r.reason && r.reason.length > 10, 'says why')
+  })
+}
+t.test('Windows: DaemonSets still take slots; a bad os is an InputError', async (t) => {
+  t.equal(maxPods(type('m5.large'), 'secondary-ip', { os: 'windows', daemonSetsPerNode: 2 }).podsForWorkloads, 7)
+  throwsInputError(t, () => maxPods(type('m5.large'), 'secondary-ip', { os: 'macos' as 'linux' }), 'os', /linux, windows/)
+})
+
+// EC2 Mac instances run macOS only; no EKS node AMI boots there (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-mac-instances.html).
+t.test('Mac instances are not EKS nodes: every mode unsupported, with the reason', async (t) => {
+  const macs = seed.instanceTypes.filter((it) => it.family.startsWith('mac'))
+  t.ok(macs.length >= 5, 'the seed has Mac types')
+  for (const it of macs) {
+    t.equal(isEksNode(it), false)
+    for (const mode of MODES) {
+      const r = maxPods(it, mode)
+      if (r.supported || !/macOS/.test(r.reason ?? '')) t.fail(`${it.name} ${mode}: ${r.reason}`)
+    }
+  }
+  t.equal(isEksNode(type('m5.large')), true)
 })
 
 t.test('security groups for pods', async (t) => {
@@ -138,10 +219,13 @@ t.test('custom networking needs two ENIs', async (t) => {
   t.match(r.reason, /second ENI/)
 })
 
-t.test('overlay: kubelet default 110, any hypervisor', async (t) => {
-  for (const name of ['m4.large', 'c5.18xlarge', 't3.micro']) {
+// Overlay: not address-bound; kubelet --max-pods set to the same 110/250 guidance by vCPU (DOMAIN.md, corrected
+// December 2026; https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html), any hypervisor.
+t.test('overlay: the 110/250 EKS guidance by vCPU, any hypervisor', async (t) => {
+  const cases: Array<[string, number]> = [['m4.large', 110], ['t3.micro', 110], ['c5.18xlarge', 250], ['m6i.32xlarge', 250], ['c5.9xlarge', 250]]
+  for (const [name, pods] of cases) {
     const r = maxPods(type(name), 'overlay')
-    t.same([r.supported, r.maxPods, r.recommendedMaxPods, r.podsForWorkloads], [true, 110, 110, 108], name)
+    t.same([r.supported, r.maxPods, r.recommendedMaxPods, r.podsForWorkloads], [true, pods, pods, pods - 2], name)
   }
   t.equal(maxPods(type('m5.large'), 'overlay', { maxPodsCap: 60 }).recommendedMaxPods, 60)
 })
@@ -180,7 +264,7 @@ t.test('podCounts gives maxPods\' numbers, without the words, for every type, mo
         const words = maxPods(it, mode, { daemonSetsPerNode: daemonSets, maxPodsCap: userCap })
         const numbers = podCounts(it, mode, daemonSets, userCap)
         const fromWords = words.supported
-          ? { mode, maxPods: words.maxPods, cap: words.cap?.value, userCapped: userCap !== null && userCap < eksCapValue(it.vcpu), recommendedMaxPods: words.recommendedMaxPods, podsForWorkloads: words.podsForWorkloads }
+          ? { mode, os: 'linux', maxPods: words.maxPods, cap: words.cap?.value, userCapped: userCap !== null && userCap < eksCapValue(it.vcpu), recommendedMaxPods: words.recommendedMaxPods, podsForWorkloads: words.podsForWorkloads }
           : null
         if (JSON.stringify(numbers) !== JSON.stringify(fromWords)) wrong.push(`${it.name} ${mode} ${daemonSets}/${userCap}: ${JSON.stringify(numbers)} ≠ ${JSON.stringify(fromWords)}`)
         compared++

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { clusterVpcIps, nodeVpcIps, spreadPods, type VpcIpsOptions } from '../../src/domain/vpc-ips.js'
-import { cidrsOverlap, parseSubnetCidr, subnetBudget } from '../../src/domain/cidr.js'
+import { cidrsOverlap, parseSubnetCidr, subnetBudget, subnetPrefixBlocks } from '../../src/domain/cidr.js'
 import { type InstanceType, type Mode } from '../../src/domain/types.js'
 import { seed, seedType, throwsInputError } from './fixtures.js'
 
@@ -155,3 +155,56 @@ t.test('subnet budgets: sums and overlaps', async (t) => {
   throwsInputError(t, () => subnetBudget('10.0.0.0/16'), 'podSubnets')
   throwsInputError(t, () => subnetBudget(['10.0.0.0/33'], 'subnets'), 'subnets')
 })
+
+// The warm pool stops once the addresses held reach the node's max pods: ipamd's pool is "not too low" when
+// max pods is reached (https://github.com/aws/amazon-vpc-cni-k8s/blob/master/pkg/ipamd/ipamd.go,
+// isDatastorePoolTooLow; DOMAIN.md: c5.18xlarge at 248 pods holds 6 ENIs = 300 addresses, not 7 = 350).
+const warmStopCases: Array<[name: string, mode: 'secondary-ip' | 'prefix-delegation' | 'custom-networking' | 'custom-networking-prefix-delegation', pods: number, maxPods: number | undefined, enis: number, total: number]> = [
+  ['c5.18xlarge', 'secondary-ip', 248, 250, 6, 300],
+  ['c5.18xlarge', 'secondary-ip', 248, undefined, 7, 350],
+  ['m5.large', 'secondary-ip', 27, 29, 3, 30],
+  ['m5.large', 'secondary-ip', 0, 29, 1, 10],
+  ['m5.large', 'secondary-ip', 9, 29, 2, 20],
+  ['m5.xlarge', 'secondary-ip', 56, 58, 4, 60],
+  // Prefix delegation: ⌈108 ÷ 16⌉ + 1 = 8 prefixes wanted; 7 × 16 = 112 already reach max pods 110.
+  ['m5.large', 'prefix-delegation', 108, 110, 1, 7 * 16 + 1],
+  ['m5.large', 'prefix-delegation', 108, undefined, 1, 8 * 16 + 1],
+  ['m5.large', 'prefix-delegation', 20, 110, 1, 3 * 16 + 1],
+  // Custom networking: the pool over the E − 1 pod ENIs stops at max pods too.
+  ['m5.large', 'custom-networking', 18, 20, 3, 2 * 9 + 2 + 1],
+  ['m5.large', 'custom-networking-prefix-delegation', 108, 110, 2, 7 * 16 + 1 + 1],
+]
+for (const [name, mode, pods, max, enis, total] of warmStopCases) {
+  t.test(`warm pool stops at max pods: ${name} ${mode} ${pods} pods, max pods ${max ?? 'none'} (ipamd)`, async (t) => {
+    const r = nodeVpcIps(seedType(name), mode, pods, max === undefined ? {} : { maxPods: max })
+    t.same([r.enis, r.total], [enis, total], r.formula)
+  })
+}
+
+t.test('Windows nodes: one ENI, its secondary addresses counted whole (an upper bound)', async (t) => {
+  const m5 = seedType('m5.large')
+  const r = nodeVpcIps(m5, 'secondary-ip', 3, { os: 'windows' })
+  t.same([r.enis, r.secondaryIps, r.total], [1, 9, 10])
+  t.match(r.formula, /Windows/)
+  const pd = nodeVpcIps(m5, 'prefix-delegation', 20, { os: 'windows', maxPods: 110 })
+  t.same([pd.enis, pd.prefixes, pd.total], [1, 3, 49])
+  throwsInputError(t, () => nodeVpcIps(m5, 'custom-networking', 3, { os: 'windows' }), 'mode', /Windows/)
+  throwsInputError(t, () => nodeVpcIps(m5, 'secondary-ip', 10, { os: 'windows' }), 'pods', /at most 9/)
+})
+
+// Prefix delegation takes aligned /28 blocks; each subnet loses its first and last block to AWS's five
+// reserved addresses, so a /24 yields 14 free /28s (224 pod addresses), not 251 (DOMAIN.md;
+// https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses-procedure.html).
+const blockCases: Array<[string[], number]> = [
+  [['10.0.0.0/24'], 14],
+  [['10.0.0.0/28'], 0],
+  [['10.0.0.0/27'], 0],
+  [['10.0.0.0/26'], 2],
+  [['10.0.0.0/19'], 510],
+  [['10.0.0.0/24', '10.0.1.0/24'], 28],
+]
+for (const [cidrs, blocks] of blockCases) {
+  t.test(`/28 blocks in ${cidrs.join(', ')}: ${blocks}`, async (t) => {
+    t.equal(subnetPrefixBlocks(subnetBudget(cidrs).subnets), blocks)
+  })
+}
