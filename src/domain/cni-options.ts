@@ -111,6 +111,17 @@ export const FACT_NAMES: readonly FactName[] = [
   'controlPlaneReachesPods',
 ]
 
+/** What a caveat may name: the instance type the question is about and the option's numbers on it. */
+export interface CaveatContext {
+  instanceType: string
+  mode: Mode
+  maxPodsPerNode: number | null
+  podsForWorkloads: number | null
+}
+
+/** A caveat is a sentence, or one worked out for the question's instance type (null: nothing to say). */
+export type Caveat = string | ((c: CaveatContext) => string | null)
+
 export interface CniOption {
   /** `<plugin>-<variant>` */
   readonly id: string
@@ -121,10 +132,14 @@ export interface CniOption {
   readonly description: string
   /** The contract mode whose max-pods arithmetic this option's pod density follows. */
   readonly densityMode: Mode
+  /** The mode used on a type where densityMode cannot run (a policy add-on on a Xen type: secondary IPs). */
+  readonly fallbackMode?: Mode
+  /** A max-pods cap the option itself sets (EKS Auto Mode: 110), with why. */
+  readonly maxPodsCap?: { value: number; reason: string }
   readonly densityModeWhy: string
   readonly facts: CniFacts
   /** Facts worth saying whenever the option is shown, whatever was asked. */
-  readonly caveats: readonly string[]
+  readonly caveats: readonly Caveat[]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +197,23 @@ export const REFS = {
   bench2024: 'https://itnext.io/benchmark-results-of-kubernetes-network-plugins-cni-over-40gbit-s-network-2024-156f085a5e4e',
   bench2020: 'https://github.com/InfraBuilder/benchmark-k8s-cni-2020-08',
   benchEks: 'https://devfloor9.github.io/engineering-playbook/en/docs/benchmarks/cni-performance-comparison',
+  eksWindows: 'https://docs.aws.amazon.com/eks/latest/userguide/windows-support.html',
+  eksFargate: 'https://docs.aws.amazon.com/eks/latest/userguide/fargate.html',
+  eksFargatePodConfig: 'https://docs.aws.amazon.com/eks/latest/userguide/fargate-pod-configuration.html',
+  calicoWindowsRequirements: 'https://github.com/tigera/docs/blob/main/calico/getting-started/kubernetes/windows-calico/requirements.mdx',
+  calicoEbpf: 'https://github.com/tigera/docs/blob/main/calico/operations/ebpf/enabling-ebpf.mdx',
+  calicoEbpfEksE2e: 'https://github.com/projectcalico/calico/blob/master/e2e/config/bpf/eks-bpf-encap-extnode-aws.yaml',
+  ciliumStrictModePr: 'https://github.com/cilium/cilium/pull/21856',
+  antreaEks: 'https://github.com/antrea-io/antrea/blob/main/docs/eks-installation.md',
+  antreaMulticast: 'https://github.com/antrea-io/antrea/blob/main/docs/multicast-guide.md',
+  antreaEncryption: 'https://github.com/antrea-io/antrea/blob/main/docs/traffic-encryption.md',
+  antreaPolicy: 'https://github.com/antrea-io/antrea/blob/main/docs/antrea-network-policy.md',
+  antreaReleases: 'https://github.com/antrea-io/antrea/releases',
+  autoMode: 'https://docs.aws.amazon.com/eks/latest/userguide/automode.html',
+  autoModeNetworking: 'https://docs.aws.amazon.com/eks/latest/userguide/auto-networking.html',
+  autoModeNetworkPolicy: 'https://docs.aws.amazon.com/eks/latest/userguide/auto-net-pol.html',
+  autoModeBp: 'https://docs.aws.amazon.com/eks/latest/best-practices/automode.html',
+  eksPricing: 'https://aws.amazon.com/eks/pricing/',
 } as const
 
 const fact = <T>(value: T, ref: string, note: string): Fact<T> => ({ value, note, ref, checked: KB_CHECKED })
@@ -237,7 +269,14 @@ const OVERLAY_HIDDEN = (ref: string): Fact<Support> =>
   fact<Support>('no', ref, 'Pod addresses are not VPC addresses: flow logs and security groups see node IPs only (inference from the overlay design).')
 const NO_SGP_OVERLAY = (ref: string): Fact<Support> =>
   fact<Support>('no', ref, 'Pods are not on ENIs, so EC2 security groups cannot be attached to them.')
-const NOT_ON_FARGATE = (ref: string): Fact<Support> => fact<Support>('no', ref, 'Fargate pods always use the built-in VPC CNI; no other CNI runs there.')
+const NOT_ON_FARGATE = (ref: string): Fact<Support> =>
+  fact<Support>('no', ref, 'Fargate pods always use the built-in VPC CNI with VPC addresses, and they cannot reach pods on overlay addresses, which the VPC does not route.')
+const POLICY_NOT_ON_FARGATE = (ref: string, engine: string): Fact<Support> =>
+  fact<Support>(
+    'partial',
+    ref,
+    `Fargate pods keep their own VPC CNI networking and can reach these pods (VPC addresses), but ${engine} does not enforce policy on Fargate pods: isolate them with security groups for pods, which work on Fargate.`,
+  )
 const CALICO_ACTIVE = fact<Maintenance>(
   { status: 'active', latestRelease: 'v3.32.x', releasedAt: '2026-08' },
   REFS.calicoReleases,
@@ -294,7 +333,12 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       portability: VPC_NOT_PORTABLE,
       controlPlaneReachesPods: VPC_REACHABLE,
     },
-    caveats: ['Pod density is bound by ENIs: an m5.large fits 29 pods (27 for workloads), which is why small nodes run out of pod slots before CPU.'],
+    caveats: [
+      (c) =>
+        c.maxPodsPerNode === null
+          ? null
+          : `Pod density is bound by ENIs: a ${c.instanceType} fits ${c.maxPodsPerNode} pods (${c.podsForWorkloads} for workloads), which is why small nodes run out of pod slots before CPU.`,
+    ],
   },
   {
     id: 'aws-vpc-cni-prefix-delegation',
@@ -306,7 +350,7 @@ export const CNI_OPTIONS: readonly CniOption[] = [
     densityModeWhy: 'This is the prefix-delegation mode itself.',
     facts: {
       encapsulation: VPC_NO_ENCAP,
-      podIpSource: fact<PodIpSource>('vpc-node-subnet', REFS.bpPrefix, 'Pods take addresses from /28 prefixes carved out of the node subnet; whole /28s are allocated, up to ~15 idle addresses per node.'),
+      podIpSource: fact<PodIpSource>('vpc-node-subnet', REFS.bpPrefix, 'Pods take addresses from /28 prefixes carved out of the node subnet, taken whole: with WARM_PREFIX_TARGET=1 (the shipped default) a node keeps one spare /28 plus the unused part of the current one, 16-31 idle addresses.'),
       densityBound: fact(
         'ENIs × (IPv4 per ENI − 1) × 16 + 2, capped at 110 (≤ 30 vCPU) or 250',
         REFS.bpPrefix,
@@ -349,6 +393,47 @@ export const CNI_OPTIONS: readonly CniOption[] = [
         'Pods use ENIConfig subnets (same VPC and AZ), usually in a CG-NAT secondary CIDR; nodes keep their routable addresses and pods SNAT through the primary ENI.',
       ),
       densityBound: fact('(ENIs − 1) × (IPv4 per ENI − 1) + 2', REFS.eksCustomNetworking, 'The primary ENI serves no pods: m5.large 29 → 20 (290 with prefix delegation, capped at 110).'),
+      networkPolicy: fact<PolicyDepth>('none', REFS.eksNetworkPolicy, 'The bundled policy agent is off by default; turn it on (aws-vpc-cni-network-policy) for NetworkPolicy.'),
+      encryption: VPC_NITRO_ONLY,
+      encryptionCost: NITRO_COST,
+      multicast: VPC_NO_MULTICAST,
+      podIpsVisibleInVpc: VPC_VISIBLE,
+      securityGroupsForPods: fact<Support>('yes', REFS.eksSgForPods, 'Security groups for pods work alongside custom networking on trunking types.'),
+      ipv6: fact<Support>('no', REFS.eksCustomNetworking, 'Custom networking is not available in IPv6 clusters.'),
+      fargate: fact<Support>('yes', REFS.eksCustomNetworking, 'Fargate pods ignore ENIConfig and use the Fargate profile subnets instead.'),
+      windows: fact<Support>('no', REFS.bpWindowsNetworking, 'No documentation found for custom networking on Windows nodes.'),
+      awsSupport: VPC_CNI_AWS,
+      maintenance: VPC_CNI_ACTIVE,
+      operationalComplexity: fact(
+        6,
+        REFS.roadmapCustomNetworking,
+        'High: an ENIConfig per AZ, a secondary CIDR to add, max pods to recalculate by hand (nodeadm and Karpenter did not account for it), node recycling.',
+      ),
+      performance: VPC_NATIVE_PERF,
+      portability: VPC_NOT_PORTABLE,
+      controlPlaneReachesPods: VPC_REACHABLE,
+    },
+    caveats: [
+      'Operations: one ENIConfig per AZ, max pods set by hand (AL2023 nodeadm and Karpenter compute the non-custom value), and nodes recycled after changes.',
+      'AWS now points to IPv6 first for IPv4 exhaustion; custom networking is the IPv4 answer (use 100.64.0.0/10; 198.19.0.0/16 is reported not to associate).',
+    ],
+  },
+  {
+    id: 'aws-vpc-cni-custom-networking-prefix-delegation',
+    plugin: 'aws-vpc-cni',
+    variant: 'custom-networking-prefix-delegation',
+    name: 'Amazon VPC CNI, custom networking with prefix delegation',
+    description: 'VPC CNI with ENIConfig per AZ and ENABLE_PREFIX_DELEGATION: pods get /28 prefixes from separate subnets (usually a CG-NAT secondary CIDR), so the primary ENI’s lost slots cost little density.',
+    densityMode: 'custom-networking-prefix-delegation',
+    densityModeWhy: 'Custom networking combined with prefix delegation: (ENIs − 1) × (IPv4 per ENI − 1) × 16 + 2, then the EKS cap; Nitro only.',
+    facts: {
+      encapsulation: VPC_NO_ENCAP,
+      podIpSource: fact<PodIpSource>(
+        'vpc-secondary-cidr',
+        REFS.bpCustomNetworking,
+        'Pods use ENIConfig subnets (same VPC and AZ), usually in a CG-NAT secondary CIDR; nodes keep their routable addresses and pods SNAT through the primary ENI.',
+      ),
+      densityBound: fact('(ENIs − 1) × (IPv4 per ENI − 1) × 16 + 2, capped at 110 (≤ 30 vCPU) or 250', REFS.eksCustomNetworking, 'The primary ENI serves no pods, but every other slot holds 16 addresses: m5.large 290, capped at 110.'),
       networkPolicy: fact<PolicyDepth>('none', REFS.eksNetworkPolicy, 'The bundled policy agent is off by default; turn it on (aws-vpc-cni-network-policy) for NetworkPolicy.'),
       encryption: VPC_NITRO_ONLY,
       encryptionCost: NITRO_COST,
@@ -418,8 +503,9 @@ export const CNI_OPTIONS: readonly CniOption[] = [
     name: 'Amazon VPC CNI with its network policy agent',
     description: 'VPC CNI (prefix delegation) with enableNetworkPolicy=true: the controller in the EKS control plane and an eBPF node agent enforce Kubernetes NetworkPolicy.',
     densityMode: 'prefix-delegation',
+    fallbackMode: 'secondary-ip',
     densityModeWhy:
-      'The policy agent works with any VPC CNI mode and does not change IPAM; it is shown on prefix delegation, AWS’s recommended IPv4 mode on Nitro, so that policy and density are not falsely in conflict. On secondary IPs its density equals aws-vpc-cni-secondary-ip.',
+      'The policy agent works with any VPC CNI mode and does not change IPAM: shown on prefix delegation, AWS’s recommended IPv4 mode, where the type supports it (Nitro), and on secondary IPs where it does not (Xen types), so that policy and density are not falsely in conflict.',
     facts: {
       encapsulation: VPC_NO_ENCAP,
       podIpSource: VPC_NODE_SUBNET,
@@ -435,7 +521,7 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       podIpsVisibleInVpc: fact<Support>('yes', REFS.vpcCniPolicyFaq, 'Flow logs see pod IPs as with the plain VPC CNI; optional policy-verdict logs on top.'),
       securityGroupsForPods: fact<Support>('yes', REFS.eksNetworkPolicy, 'Compatible with security groups for pods.'),
       ipv6: fact<Support>('yes', REFS.eksNetworkPolicy, 'Enforces policy for IPv4 or IPv6 pods (not on the IPv4-egress interface of IPv6 pods).'),
-      fargate: fact<Support>('no', REFS.eksNetworkPolicy, 'The policy agent does not run on Fargate: Fargate pods get no NetworkPolicy enforcement.'),
+      fargate: POLICY_NOT_ON_FARGATE(REFS.eksNetworkPolicy, 'the VPC CNI policy agent'),
       windows: fact<Support>('no', REFS.eksNetworkPolicy, 'Not on Windows nodes (Linux EC2 only, kernel ≥ 5.10).'),
       awsSupport: fact<AwsSupport>('aws-supported', REFS.eksNetworkPolicy, 'An AWS component bundled with the VPC CNI add-on.'),
       maintenance: VPC_CNI_ACTIVE,
@@ -456,7 +542,8 @@ export const CNI_OPTIONS: readonly CniOption[] = [
     name: 'Amazon VPC CNI + Calico policy-only',
     description: 'VPC CNI does IPAM and routing (prefix delegation); Calico runs in policy-only mode for NetworkPolicy and optional WireGuard.',
     densityMode: 'prefix-delegation',
-    densityModeWhy: 'Calico policy-only leaves IPAM to the VPC CNI; shown on prefix delegation, AWS’s recommended IPv4 mode on Nitro (secondary IPs work too, with their lower density).',
+    fallbackMode: 'secondary-ip',
+    densityModeWhy: 'Calico policy-only leaves IPAM to the VPC CNI: shown on prefix delegation where the type supports it (Nitro) and on secondary IPs where it does not.',
     facts: {
       encapsulation: fact<Encapsulation>('none', REFS.calicoEks, 'Tigera EKS guide: Calico policy, AWS IPAM, AWS CNI, no overlay, VPC-native routing.'),
       podIpSource: VPC_NODE_SUBNET,
@@ -476,8 +563,12 @@ export const CNI_OPTIONS: readonly CniOption[] = [
         'Calico policy is not applied to security-group pods unless VPC CNI ≥ 1.11 runs with POD_SECURITY_GROUP_ENFORCING_MODE=standard.',
       ),
       ipv6: fact<Support>('partial', REFS.calicoEks, 'Works in IPv6 clusters, but policy is not enforced on IPv6 pods when ENABLE_V4_EGRESS is on.'),
-      fargate: NOT_ON_FARGATE(REFS.eksAlternateCni),
-      windows: fact<Support>('yes', REFS.bpWindowsNetworking, 'The EKS Windows guide recommends Calico as the policy engine for Windows nodes.'),
+      fargate: POLICY_NOT_ON_FARGATE(REFS.eksAlternateCni, 'Calico'),
+      windows: fact<Support>(
+        'yes',
+        REFS.calicoWindowsRequirements,
+        'On EKS Windows nodes Calico runs as the policy engine beside the VPC CNI (the EKS Windows guide recommends it); WireGuard does not run on Windows nodes.',
+      ),
       awsSupport: PARTNER(REFS.eksAlternateCni, 'Tigera'),
       maintenance: CALICO_ACTIVE,
       operationalComplexity: fact(5, REFS.calicoEks, 'Medium: a second component to run and upgrade; the VPC CNI policy agent must be off and ANNOTATE_POD_IP=true set.'),
@@ -494,7 +585,8 @@ export const CNI_OPTIONS: readonly CniOption[] = [
     name: 'Amazon VPC CNI + Cilium (CNI chaining)',
     description: 'VPC CNI does IPAM and devices (prefix delegation); Cilium is chained (cni.chainingMode=aws-cni) for eBPF policy, load balancing, Hubble and WireGuard.',
     densityMode: 'prefix-delegation',
-    densityModeWhy: 'Chaining keeps the VPC CNI’s IPAM; shown on prefix delegation, AWS’s recommended IPv4 mode on Nitro (the Cilium guide works with secondary IPs too).',
+    fallbackMode: 'secondary-ip',
+    densityModeWhy: 'Chaining keeps the VPC CNI’s IPAM: shown on prefix delegation where the type supports it (Nitro) and on secondary IPs where it does not (the Cilium guide works with both).',
     facts: {
       encapsulation: fact<Encapsulation>('none', REFS.ciliumChaining, 'Native routing, no masquerading; the VPC CNI keeps the routing.'),
       podIpSource: VPC_NODE_SUBNET,
@@ -510,7 +602,7 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       podIpsVisibleInVpc: fact<Support>('yes', REFS.ciliumChaining, 'Pod IPs in flow logs as with the VPC CNI, plus Hubble flow visibility.'),
       securityGroupsForPods: fact<Support>('yes', REFS.ciliumChaining, 'The Cilium guide describes enabling security groups for pods in chaining mode.'),
       ipv6: fact<Support>('no', REFS.ciliumChaining, 'No documentation found for chaining in IPv6 clusters.'),
-      fargate: NOT_ON_FARGATE(REFS.eksAlternateCni),
+      fargate: POLICY_NOT_ON_FARGATE(REFS.ciliumChaining, 'Cilium'),
       windows: fact<Support>('no', REFS.ciliumChaining, 'Cilium is Linux-only (inference).'),
       awsSupport: PARTNER(REFS.eksAlternateCni, 'Isovalent'),
       maintenance: CILIUM_ACTIVE,
@@ -545,7 +637,11 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       securityGroupsForPods: NO_SGP_OVERLAY(REFS.calicoEks),
       ipv6: fact<Support>('partial', REFS.calicoEks, 'Calico supports IPv6 in general, but the EKS-documented path is IPv4 VXLAN.'),
       fargate: NOT_ON_FARGATE(REFS.eksAlternateCni),
-      windows: fact<Support>('yes', REFS.bpWindowsNetworking, 'Calico for Windows (VXLAN); the EKS Windows guide names Calico as the overlay alternative for Windows IP exhaustion.'),
+      windows: fact<Support>(
+        'no',
+        REFS.calicoWindowsRequirements,
+        'On EKS, Calico for Windows is documented only as the policy engine beside the VPC CNI, not as the Windows nodes’ CNI (see aws-vpc-cni-calico-policy).',
+      ),
       awsSupport: PARTNER(REFS.eksAlternateCni, 'Tigera'),
       maintenance: CALICO_ACTIVE,
       operationalComplexity: fact(7, REFS.calicoEks, 'Medium-high: replace aws-node, set max pods by hand, webhooks need hostNetwork, no NLB IP targets to pods.'),
@@ -594,7 +690,7 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       securityGroupsForPods: NO_SGP_OVERLAY(REFS.calicoEks),
       ipv6: fact<Support>('partial', REFS.calicoFaq, 'Calico supports IPv6 generally; not an EKS-documented path.'),
       fargate: NOT_ON_FARGATE(REFS.eksAlternateCni),
-      windows: fact<Support>('no', REFS.bpWindowsNetworking, 'Calico for Windows on EKS is documented with VXLAN only.'),
+      windows: fact<Support>('no', REFS.calicoWindowsRequirements, 'On EKS, Calico for Windows is documented only as the policy engine beside the VPC CNI.'),
       awsSupport: PARTNER(REFS.eksAlternateCni, 'Tigera'),
       maintenance: CALICO_ACTIVE,
       operationalComplexity: fact(
@@ -602,11 +698,18 @@ export const CNI_OPTIONS: readonly CniOption[] = [
         REFS.calicoFaq,
         'High: source/destination check off on every node, nodes kept in one subnet for the unencapsulated path, BGP to operate, plus the overlay caveats (webhooks on hostNetwork).',
       ),
-      performance: fact<Datapath>('mostly-native', REFS.bench2024, 'Unencapsulated within a subnet (Calico iptables reached 39 Gbit/s multi-stream); IPIP costs 20 bytes per packet across subnets.'),
+      performance: fact<Datapath>(
+        'overlay',
+        REFS.calicoFaq,
+        'On EKS every subnet lives in one AZ, so pod traffic between AZs crosses subnets and Calico must encapsulate it (CrossSubnet IPIP or VXLAN): a multi-AZ cluster runs as an overlay, and scores as one.',
+      ),
       portability: fact<Support>('yes', REFS.calicoFaq, 'Runs the same anywhere BGP is possible.'),
       controlPlaneReachesPods: OVERLAY_UNREACHABLE(REFS.calicoEks),
     },
-    caveats: ['Needs source/destination check disabled on every node and nodes in one subnet to stay unencapsulated; AWS does not document this setup for EKS.'],
+    caveats: [
+      'On EKS subnets are per AZ: BGP without encapsulation holds only inside one subnet, so a multi-AZ cluster encapsulates between AZs (IPIP or VXLAN) and behaves as an overlay.',
+      'Needs source/destination check disabled on every node; AWS does not document this setup for EKS.',
+    ],
   },
   {
     id: 'cilium-eni',
@@ -625,14 +728,18 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       encryption: fact<EncryptionFact>(
         { methods: ['wireguard', 'ipsec'], nodeNeeds: 'WireGuard in the kernel (UDP 51871) or IPsec keys in a Kubernetes secret.' },
         REFS.ciliumWireguard,
-        'WireGuard (since 1.10, May 2021) or IPsec; strict mode that drops unencrypted traffic since 1.19 (May 2026).',
+        'WireGuard (since 1.10, May 2021) or IPsec; WireGuard strict mode, which drops unencrypted pod-to-pod traffic, came with 1.14 (2023, cilium/cilium PR #21856).',
       ),
       encryptionCost: CILIUM_ENCRYPTION_COST,
       multicast: fact<MulticastSupport>('none', REFS.ciliumMulticast, 'Cilium multicast requires VXLAN tunnel mode; ENI mode cannot use it.'),
       podIpsVisibleInVpc: fact<Support>('yes', REFS.ciliumEni, 'Pods have VPC addresses: visible in flow logs; Hubble adds L7 visibility.'),
       securityGroupsForPods: fact<Support>('no', REFS.ciliumEni, 'Security groups apply per node on Cilium-created ENIs, not per pod.'),
       ipv6: fact<Support>('partial', REFS.ciliumEni, 'IPv6 in ENI mode is beta and needs dual-stack subnets.'),
-      fargate: NOT_ON_FARGATE(REFS.eksAlternateCni),
+      fargate: fact<Support>(
+        'partial',
+        REFS.eksFargate,
+        'Fargate pods keep AWS’s own VPC networking and reach Cilium’s VPC-addressed pods natively, but Cilium enforces no policy on them: isolate them with security groups for pods.',
+      ),
       windows: fact<Support>('no', REFS.ciliumEni, 'Cilium is Linux-only.'),
       awsSupport: PARTNER(REFS.eksAlternateCni, 'Isovalent'),
       maintenance: CILIUM_ACTIVE,
@@ -663,7 +770,7 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       encryption: fact<EncryptionFact>(
         { methods: ['wireguard', 'ipsec'], nodeNeeds: 'WireGuard in the kernel (tunnel mode double-encapsulates) or IPsec keys; IPsec cannot be combined with multicast.' },
         REFS.ciliumWireguard,
-        'WireGuard or IPsec.',
+        'WireGuard (strict mode since 1.14) or IPsec; IPsec cannot be combined with multicast.',
       ),
       encryptionCost: CILIUM_ENCRYPTION_COST,
       multicast: fact<MulticastSupport>(
@@ -678,7 +785,11 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       windows: fact<Support>('no', REFS.ciliumRouting, 'Cilium is Linux-only.'),
       awsSupport: PARTNER(REFS.eksAlternateCni, 'Isovalent'),
       maintenance: CILIUM_ACTIVE,
-      operationalComplexity: fact(7, REFS.ciliumRouting, 'High: replace aws-node, build the cluster without default add-ons, and the overlay caveats (webhooks on hostNetwork).'),
+      operationalComplexity: fact(
+        7,
+        REFS.ciliumRouting,
+        'High: replace aws-node, build the cluster without default add-ons, the overlay caveats (webhooks on hostNetwork), and for multicast per-node group configuration to keep in step with the nodes.',
+      ),
       performance: fact<Datapath>('overlay-ebpf', REFS.bench2024, 'eBPF overlay: 39.3 Gbit/s with 8 streams, 21.9 single stream, 0.69 cores per 10 Gbit/s (on par with bare metal per Gbit).'),
       portability: fact<Support>('yes', REFS.ciliumRouting, 'Runs the same on any cloud; AWS supports this exact setup on Hybrid Nodes.'),
       controlPlaneReachesPods: OVERLAY_UNREACHABLE(REFS.ciliumRouting),
@@ -686,6 +797,7 @@ export const CNI_OPTIONS: readonly CniOption[] = [
     caveats: [
       'The EKS control plane cannot reach overlay pods: admission webhooks and aggregated APIs must run with hostNetwork.',
       'Build the cluster without the default networking add-ons (bootstrapSelfManagedAddons=false) or remove aws-node first.',
+      'Multicast (beta) needs per-node setup: every multicast group and its subscriber nodes are configured on each node with cilium-dbg bpf multicast (or cilium multicast add), and again as nodes come and go.',
     ],
   },
   {
@@ -774,5 +886,155 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       controlPlaneReachesPods: OVERLAY_UNREACHABLE(REFS.flannelBackends),
     },
     caveats: ['No NetworkPolicy of its own: add kube-network-policies (Helm netpol.enabled) or Calico (Canal) if you need it.'],
+  },
+  {
+    id: 'calico-ebpf',
+    plugin: 'calico',
+    variant: 'ebpf',
+    name: 'Calico as the CNI, eBPF data plane',
+    description: 'aws-node removed; Calico does IPAM from its own pool with its eBPF data plane (kube-proxy replaced) and a VXLAN overlay, as Calico’s own EKS tests run it.',
+    densityMode: 'overlay',
+    densityModeWhy: 'Pod addresses come from the Calico pool, not ENIs: the kubelet max pods bound applies (set it explicitly).',
+    facts: {
+      encapsulation: fact<Encapsulation>('vxlan', REFS.calicoEbpfEksE2e, 'VXLAN between nodes: Calico’s EKS end-to-end configuration runs the eBPF data plane with encapsulation.'),
+      podIpSource: CLUSTER_CIDR(REFS.calicoEks, 'Calico IPAM pool: saves VPC addresses; pods are not routable from the VPC.'),
+      densityBound: fact('kubelet --max-pods', REFS.calicoEks, 'Not ENI-bound; max pods must be set by hand.'),
+      networkPolicy: fact<PolicyDepth>('rich', REFS.calicoEbpf, 'Kubernetes NetworkPolicy plus the Calico policy API, enforced in eBPF.'),
+      encryption: fact<EncryptionFact>(
+        { methods: ['wireguard'], nodeNeeds: 'WireGuard in the node kernel and UDP 51820 open between nodes.' },
+        REFS.calicoWireguard,
+        'Calico WireGuard works with the eBPF data plane (IPv4 inter-node pod traffic).',
+      ),
+      encryptionCost: fact(
+        'eBPF + WireGuard: 8.9 Gbit/s with 8 streams on 40 Gbit/s hardware at 6.6 cores',
+        REFS.bench2024,
+        'In the 2024 benchmark Calico eBPF with WireGuard fell from 39.5 to 8.9 Gbit/s and used about twice the CPU.',
+      ),
+      multicast: fact<MulticastSupport>('none', REFS.calicoFaq, 'Calico FAQ: multicast is not part of the product, whatever the data plane.'),
+      podIpsVisibleInVpc: OVERLAY_HIDDEN(REFS.calicoEks),
+      securityGroupsForPods: NO_SGP_OVERLAY(REFS.calicoEks),
+      ipv6: fact<Support>('partial', REFS.calicoEbpf, 'The eBPF data plane supports IPv6, but no EKS-documented IPv6 path exists for Calico as the CNI.'),
+      fargate: NOT_ON_FARGATE(REFS.eksAlternateCni),
+      windows: fact<Support>('no', REFS.calicoEbpf, 'The eBPF data plane is Linux-only.'),
+      awsSupport: PARTNER(REFS.eksAlternateCni, 'Tigera'),
+      maintenance: CALICO_ACTIVE,
+      operationalComplexity: fact(
+        8,
+        REFS.calicoEbpf,
+        'High: replace aws-node and kube-proxy, point Calico at the API server directly, set max pods by hand, plus the overlay caveats (webhooks on hostNetwork).',
+      ),
+      performance: fact<Datapath>(
+        'overlay-ebpf',
+        REFS.bench2024,
+        'eBPF overlay: 39.5 Gbit/s with 8 streams and 25.9 Gbit/s single stream (Calico iptables 19.7), client source IPs preserved, no kube-proxy.',
+      ),
+      portability: fact<Support>('yes', REFS.calicoEbpf, 'Runs the same on any cloud with a recent kernel.'),
+      controlPlaneReachesPods: OVERLAY_UNREACHABLE(REFS.calicoEks),
+    },
+    caveats: [
+      'The EKS control plane cannot reach overlay pods: admission webhooks and metrics APIs must run with hostNetwork.',
+      'The eBPF data plane replaces kube-proxy: disable the kube-proxy add-on and give Calico the API server’s address, or Services break during the switch.',
+    ],
+  },
+  {
+    id: 'antrea-encap',
+    plugin: 'antrea',
+    variant: 'encap',
+    name: 'Antrea as the CNI, encap mode',
+    description: 'aws-node replaced by Antrea (Open vSwitch) as the primary CNI with a Geneve overlay and Antrea IPAM: the option with the most usable pod multicast today (beta), with multicast-aware policy.',
+    densityMode: 'overlay',
+    densityModeWhy: 'In encap mode pods take addresses from Antrea’s node IPAM, not ENIs: the kubelet bound applies.',
+    facts: {
+      encapsulation: fact<Encapsulation>('vxlan-or-geneve', REFS.antreaEks, 'Geneve by default (VXLAN, GRE or STT selectable) between nodes.'),
+      podIpSource: CLUSTER_CIDR(REFS.antreaEks, 'Antrea Node IPAM from the cluster CIDR: saves VPC addresses.'),
+      densityBound: fact('pod CIDR per node / kubelet --max-pods', REFS.antreaEks, 'Encap mode removes the ENI pod limit.'),
+      networkPolicy: fact<PolicyDepth>(
+        'rich',
+        REFS.antreaPolicy,
+        'Kubernetes NetworkPolicy plus Antrea-native policies with tiers and priorities, including rules for multicast and IGMP traffic; L7 policy is alpha.',
+      ),
+      encryption: fact<EncryptionFact>(
+        { methods: ['ipsec', 'wireguard'], nodeNeeds: 'IPsec (any OVS tunnel type) or WireGuard in the node kernel; Linux only.' },
+        REFS.antreaEncryption,
+        'Antrea encrypts inter-node pod traffic with IPsec or WireGuard in encap modes.',
+      ),
+      encryptionCost: fact(
+        'WireGuard 8.8 Gbit/s at 6.7 cores; IPsec 4.7 Gbit/s at 0.6 cores (2024, 8 streams)',
+        REFS.bench2024,
+        'In the 2024 benchmark Antrea WireGuard and IPsec cost as Calico and Cilium do: ~75-88 % of multi-stream throughput.',
+      ),
+      multicast: fact<MulticastSupport>(
+        'beta',
+        REFS.antreaMulticast,
+        'Beta since v1.12 (feature gate on by default): IPv4 on Linux nodes, in encap, noEncap or hybrid mode, not networkPolicyOnly; at most 20 groups per host by the Linux default; multicast and IGMP rules in Antrea-native policies.',
+      ),
+      podIpsVisibleInVpc: OVERLAY_HIDDEN(REFS.antreaEks),
+      securityGroupsForPods: NO_SGP_OVERLAY(REFS.antreaEks),
+      ipv6: fact<Support>('partial', REFS.antreaEks, 'Antrea supports IPv6 upstream; no EKS-documented IPv6 path in encap mode.'),
+      fargate: NOT_ON_FARGATE(REFS.eksAlternateCni),
+      windows: fact<Support>('no', REFS.antreaEks, 'Antrea has Windows support upstream, but its EKS guide covers Linux nodes only.'),
+      awsSupport: PARTNER(REFS.eksAlternateCni, 'VMware by Broadcom'),
+      maintenance: fact<Maintenance>({ status: 'active', latestRelease: 'v2.7.0', releasedAt: '2026-08' }, REFS.antreaReleases, 'Actively released (v2.7.0, Aug 2026); a CNCF project.'),
+      operationalComplexity: fact(
+        8,
+        REFS.antreaEks,
+        'High: replace aws-node (a node-init DaemonSet restarts pods), run Open vSwitch on every node, plus the overlay caveats (webhooks on hostNetwork).',
+      ),
+      performance: fact<Datapath>('overlay', REFS.bench2024, 'OVS Geneve overlay: 39.2 Gbit/s with 8 streams, 21.0 single stream, 0.68 cores per 10 Gbit/s in the 2024 benchmark.'),
+      portability: fact<Support>('yes', REFS.antreaEks, 'Runs the same on any cloud or on premises.'),
+      controlPlaneReachesPods: OVERLAY_UNREACHABLE(REFS.antreaEks),
+    },
+    caveats: [
+      'Multicast stays inside the cluster overlay: AWS carries no pod multicast itself (the VPC does not forward multicast, and Transit Gateway multicast groups take ENIs, not pods), so senders and receivers outside the cluster cannot join.',
+      'The EKS control plane cannot reach overlay pods: admission webhooks and aggregated APIs must run with hostNetwork.',
+    ],
+  },
+  {
+    id: 'eks-auto-mode',
+    plugin: 'eks',
+    variant: 'auto-mode',
+    name: 'EKS Auto Mode (AWS-managed networking)',
+    description: 'EKS Auto Mode: AWS runs the nodes (Bottlerocket) and their networking, derived from the VPC CNI with prefix delegation and network policy built in; configured per NodeClass only.',
+    densityMode: 'prefix-delegation',
+    fallbackMode: 'secondary-ip',
+    maxPodsCap: { value: 110, reason: 'EKS Auto Mode caps pods per node at 110' },
+    densityModeWhy: 'Auto Mode assigns /28 prefixes and falls back to secondary IPs where no /28 is free; pods per node are min(110, the max-pods calculator’s value).',
+    facts: {
+      encapsulation: VPC_NO_ENCAP,
+      podIpSource: fact<PodIpSource>('vpc-node-subnet', REFS.autoModeNetworking, 'VPC addresses from /28 prefixes in the node subnets, or from separate pod subnets chosen in the NodeClass (podSubnetSelectorTerms).'),
+      densityBound: fact('min(110, ENIs × (IPv4 per ENI − 1) × 16 + 2)', REFS.autoModeNetworking, 'Prefix delegation by default; warm targets are not tunable.'),
+      networkPolicy: fact<PolicyDepth>(
+        'rich',
+        REFS.autoModeNetworkPolicy,
+        'EKS network policies built in (enable the controller in the amazon-vpc-cni ConfigMap): Kubernetes NetworkPolicy, ClusterNetworkPolicy tiers and ApplicationNetworkPolicy FQDN egress, which only Auto Mode has.',
+      ),
+      encryption: VPC_NITRO_ONLY,
+      encryptionCost: NITRO_COST,
+      multicast: fact<MulticastSupport>('none', REFS.vpcCniMulticastIssue, 'Derived from the VPC CNI, which has no pod multicast.'),
+      podIpsVisibleInVpc: fact<Support>('yes', REFS.autoModeNetworking, 'Pods have VPC addresses: flow logs see them.'),
+      securityGroupsForPods: fact<Support>(
+        'no',
+        REFS.autoModeNetworking,
+        'No classic security groups for pods (roadmap #2632): a NodeClass can give all its pods separate security groups (podSecurityGroupSelectorTerms), not one pod its own.',
+      ),
+      ipv6: fact<Support>('yes', REFS.autoModeNetworking, 'Auto Mode clusters can be IPv6.'),
+      fargate: fact<Support>('partial', REFS.autoModeBp, 'Fargate pods keep their own networking beside Auto Mode nodes (unverified for every combination); Auto Mode policy does not reach them.'),
+      windows: fact<Support>('no', REFS.autoModeBp, 'Auto Mode nodes run Bottlerocket (Linux); Windows needs self-managed nodes outside Auto Mode.'),
+      awsSupport: fact<AwsSupport>('aws-supported', REFS.autoMode, 'AWS runs and supports the whole node and networking stack.'),
+      maintenance: fact<Maintenance>({ status: 'active', latestRelease: 'managed', releasedAt: '2026-08' }, REFS.autoMode, 'Managed and updated by AWS (launched Dec 2024).'),
+      operationalComplexity: fact(
+        2,
+        REFS.autoModeBp,
+        'Lowest day-2 work (AWS manages nodes, upgrades and networking), but a cluster-level choice: existing node groups move to Auto Mode NodePools, and few knobs remain (no warm targets, custom networking, conntrack tuning or alternate CNI).',
+      ),
+      performance: VPC_NATIVE_PERF,
+      portability: fact<Support>('no', REFS.autoMode, 'An AWS-managed mode: nothing of it runs off AWS.'),
+      controlPlaneReachesPods: VPC_REACHABLE,
+    },
+    caveats: [
+      'No alternate CNI or policy plugin, no ENIConfig custom networking, no classic security groups for pods and no warm-pool tuning in Auto Mode.',
+      'Auto Mode adds a management fee per instance-hour on top of the EC2 price (see EKS pricing); capacity plans here price the EC2 instances only.',
+      (c) => (c.maxPodsPerNode === null ? null : `A ${c.instanceType} runs at most ${c.maxPodsPerNode} pods under Auto Mode (its cap of 110 and the max-pods calculator).`),
+    ],
   },
 ]

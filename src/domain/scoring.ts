@@ -23,6 +23,7 @@
 import {
   CNI_OPTIONS,
   POLICY_DEPTHS,
+  type CaveatContext,
   type CniOption,
   type Datapath,
   type EncryptionMethod,
@@ -30,8 +31,9 @@ import {
   type PolicyDepth,
   type Support,
 } from './cni-options.js'
-import { maxPods, type MaxPodsResult } from './density.js'
-import { InputError, LEVEL_NEEDS, type InstanceType, type LevelNeed, type Mode, type Performance, type Plugin, type Requirements } from './types.js'
+import { subnetBudget, subnetPrefixBlocks } from './cidr.js'
+import { maxPods, usesPrefixes, type MaxPodsResult } from './density.js'
+import { InputError, LEVEL_NEEDS, type InstanceType, type LevelNeed, type Mode, type NodeOs, type Performance, type Plugin, type Requirements } from './types.js'
 import { clusterVpcIps, nodeVpcIps, spreadPods } from './vpc-ips.js'
 
 /** What the engine needs from the catalog; the caller passes it in. */
@@ -56,7 +58,7 @@ export const CRITERIA = [
 export type Criterion = (typeof CRITERIA)[number]
 
 /** Needs that can block an option: the level needs, the two platform booleans, and the two numbers. */
-export type BlockerCriterion = LevelNeed | 'fargate' | 'windows' | 'density' | 'podIpBudget'
+export type BlockerCriterion = LevelNeed | 'fargate' | 'windows' | 'density' | 'podIpBudget' | 'maintenance'
 
 /**
  * The weights, in one place. A criterion counts with this weight when it applies to the request, and with
@@ -122,7 +124,16 @@ export interface OptionDensity extends InstanceDensity {
   formula: string
   explanation: string
   /** VPC addresses the whole cluster takes for totalPods (warm pool included) on the type that needs most; null without totalPods. */
-  vpcIpsForTotalPods: { instanceType: string; nodes: number; vpcIps: number; fromPodIpBudget: boolean } | null
+  vpcIpsForTotalPods: {
+    instanceType: string
+    mode: Mode
+    nodes: number
+    vpcIps: number
+    /** /28 prefixes among vpcIps (prefix modes), and the ENI primary addresses in the node subnets. */
+    prefixes: number
+    primaries: number
+    fromPodIpBudget: boolean
+  } | null
   byInstanceType?: InstanceDensity[]
 }
 
@@ -239,7 +250,9 @@ const needLabel = (need: BlockerCriterion, req: Requirements): string => {
     case 'density':
       return req.podsPerNode === null ? `instanceTypes=${req.instanceTypes.join(',')}` : `podsPerNode=${req.podsPerNode}`
     case 'podIpBudget':
-      return `podIpBudget=${req.podIpBudget ?? ''}`
+      return req.podSubnets ? `podSubnets=${req.podSubnets.join(',')}` : `podIpBudget=${req.podIpBudget ?? ''}`
+    case 'maintenance':
+      return 'a maintained project'
     default:
       return `${need}=${req[need]}`
   }
@@ -249,14 +262,41 @@ const needLabel = (need: BlockerCriterion, req: Requirements): string => {
 // Hard constraints and criteria for one option
 // ---------------------------------------------------------------------------------------------
 
+/** The nodes' OS for an option's density: Windows arithmetic where the cluster has Windows nodes and the option runs there. */
+function densityOs(option: CniOption, req: Requirements): NodeOs {
+  return req.windows && option.facts.windows.value !== 'no' ? 'windows' : 'linux'
+}
+
+/**
+ * The option's density on one type: its densityMode, or its fallbackMode where that cannot run (a policy
+ * add-on on a Xen type runs on secondary IPs), with the option's own max-pods cap (Auto Mode: 110).
+ */
+function densityOn(option: CniOption, it: InstanceType, req: Requirements): MaxPodsResult {
+  const opts = {
+    daemonSetsPerNode: req.daemonSetsPerNode,
+    os: densityOs(option, req),
+    maxPodsCap: option.maxPodsCap?.value ?? null,
+    capReason: option.maxPodsCap?.reason,
+  }
+  const first = maxPods(it, option.densityMode, opts)
+  if (first.supported || option.fallbackMode === undefined) return first
+  const fallback = maxPods(it, option.fallbackMode, opts)
+  return fallback.supported ? fallback : first
+}
+
+/** VPC addresses options for a node of `it` running `pods` address-taking pods under the density found. */
+function nodeOptsFor(m: MaxPodsResult): { maxPods?: number; os: NodeOs } {
+  return m.recommendedMaxPods === null ? { os: m.os } : { maxPods: m.recommendedMaxPods, os: m.os }
+}
+
 function densityOf(option: CniOption, ctx: Context): { perType: MaxPodsResult[]; density: OptionDensity } {
   const { req, types } = ctx
-  const perType = types.map((it) => maxPods(it, option.densityMode, { daemonSetsPerNode: req.daemonSetsPerNode }))
+  const perType = types.map((it) => densityOn(option, it, req))
   const rows: InstanceDensity[] = perType.map((m, i) => {
     const it = types[i] as InstanceType
     let vpcIpsPerNode: number | null = null
     if (m.supported && m.podsForWorkloads !== null) {
-      vpcIpsPerNode = nodeVpcIps(it, option.densityMode, m.podsForWorkloads + req.daemonSetsPerNode).total
+      vpcIpsPerNode = nodeVpcIps(it, m.mode, m.podsForWorkloads + req.daemonSetsPerNode, nodeOptsFor(m)).total
     }
     return {
       instanceType: m.instanceType,
@@ -289,9 +329,12 @@ function clusterIps(option: CniOption, ctx: Context, perType: MaxPodsResult[]): 
     if (!m.supported || m.podsForWorkloads === null || m.podsForWorkloads < 1 || req.totalPods === null) return
     const nodes = Math.ceil(req.totalPods / m.podsForWorkloads)
     const pods = spreadPods(req.totalPods, nodes, req.daemonSetsPerNode)
-    const ips = clusterVpcIps(types[i] as InstanceType, option.densityMode, pods)
+    const ips = clusterVpcIps(types[i] as InstanceType, m.mode, pods, nodeOptsFor(m))
     const fromPodIpBudget = option.facts.podIpSource.value === 'vpc-node-subnet'
-    if (worst === null || ips.total > worst.vpcIps) worst = { instanceType: m.instanceType, nodes, vpcIps: ips.total, fromPodIpBudget }
+    const prefixes = ips.groups.reduce((n, g) => n + g.nodes * g.perNode.prefixes, 0)
+    if (worst === null || ips.total > worst.vpcIps) {
+      worst = { instanceType: m.instanceType, mode: m.mode, nodes, vpcIps: ips.total, prefixes, primaries: ips.nodeSubnetIps, fromPodIpBudget }
+    }
   })
   return worst
 }
@@ -318,6 +361,9 @@ function levelFactMet(option: CniOption, need: LevelFact, ctx: Context): { met: 
       const v = f.securityGroupsForPods.value
       const notTrunking = ctx.types.filter((it) => !it.trunking).map((it) => it.name)
       if (v === 'no') return { met: false, score: 0, reason: `${option.name} cannot give pods their own security groups: ${f.securityGroupsForPods.note}` }
+      if (ctx.req.windows) {
+        return { met: false, score: 0, reason: 'Security groups for pods do not work on Windows nodes (EKS windows-support), and the cluster has Windows nodes.' }
+      }
       if (notTrunking.length > 0) {
         return {
           met: false,
@@ -349,7 +395,9 @@ function levelFactMet(option: CniOption, need: LevelFact, ctx: Context): { met: 
 }
 
 function encryptionOf(option: CniOption, ctx: Context): { met: boolean; score: number; reason: string; viaNitro: boolean } {
-  const methods = option.facts.encryption.value.methods
+  // WireGuard and IPsec in these CNIs run on Linux nodes only: on a cluster with Windows nodes they leave
+  // the Windows nodes' traffic unencrypted (DOMAIN.md; tigera/docs encrypt-cluster-pod-traffic, Linux only).
+  const methods = ctx.req.windows ? [] : option.facts.encryption.value.methods
   const best = [...methods].sort((a, b) => ENCRYPTION_SCORE[b] - ENCRYPTION_SCORE[a])[0]
   const typeNames = list(ctx.types.map((t) => t.name))
   if (ctx.nitroEncrypts) {
@@ -366,7 +414,11 @@ function encryptionOf(option: CniOption, ctx: Context): { met: boolean; score: n
   const nonNitro = ctx.types.filter((t) => t.encryptionInTransit !== true).map((t) => t.name)
   const why = `${list(nonNitro)} ${nonNitro.length === 1 ? 'does' : 'do'} not support Nitro in-transit encryption`
   if (best === undefined) {
-    return { met: false, score: 0, viaNitro: false, reason: `${option.name} has no encryption of its own and ${why}; pick an encrypting Nitro type (e.g. m6i instead of m5) or a CNI with WireGuard.` }
+    const own =
+      ctx.req.windows && option.facts.encryption.value.methods.length > 0
+        ? `${option.name}'s ${list(option.facts.encryption.value.methods.map((m) => ENCRYPTION_WORDS[m]), 'or')} does not run on Windows nodes`
+        : `${option.name} has no encryption of its own`
+    return { met: false, score: 0, viaNitro: false, reason: `${own} and ${why}; pick an encrypting Nitro type (e.g. m6i instead of m5)${ctx.req.windows ? '' : ' or a CNI with WireGuard'}.` }
   }
   return {
     met: true,
@@ -389,11 +441,22 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
   const { req, types } = ctx
   const f = option.facts
   const blockers: Blocker[] = []
-  const caveats: string[] = [...option.caveats]
   const { perType, density } = densityOf(option, ctx)
+  // Caveats are said of the instance type the question is about (the first one asked for).
+  const about: CaveatContext = { instanceType: density.instanceType, mode: density.mode, maxPodsPerNode: density.maxPodsPerNode, podsForWorkloads: density.podsForWorkloads }
+  const caveats: string[] = []
+  for (const c of option.caveats) {
+    const text = typeof c === 'string' ? c : c(about)
+    if (text !== null) caveats.push(text)
+  }
 
+  // An archived or unmaintained project is never a choice, whatever it scores: no fixes, no security updates.
+  if (f.maintenance.value.status === 'unmaintained') {
+    blockers.push({ criterion: 'maintenance', reason: `${option.name} is unmaintained: ${f.maintenance.note}` })
+  }
   // Platform booleans: hard only.
   if (req.fargate && f.fargate.value === 'no') blockers.push({ criterion: 'fargate', reason: `${option.name} cannot serve Fargate pods: ${f.fargate.note}` })
+  if (req.fargate && f.fargate.value === 'partial') caveats.push(`Fargate: ${f.fargate.note}`)
   if (req.windows && f.windows.value === 'no') blockers.push({ criterion: 'windows', reason: `${option.name} does not support Windows nodes: ${f.windows.note}` })
 
   const criteria: CriterionScore[] = []
@@ -409,8 +472,8 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
   const short = req.podsPerNode === null ? [] : perType.filter((m) => m.supported && (m.podsForWorkloads ?? 0) < (req.podsPerNode as number))
   if (unsupported.length > 0 || short.length > 0) {
     const parts = [
-      ...unsupported.map((m) => `${option.densityMode} cannot run on ${m.instanceType} (${m.reason ?? 'unsupported'})`),
-      ...short.map((m) => `${m.instanceType} fits ${m.podsForWorkloads} workload pods per node in ${option.densityMode} mode (max pods ${m.recommendedMaxPods}: ${m.formula})`),
+      ...unsupported.map((m) => `${m.mode} cannot run on ${m.instanceType} (${m.reason ?? 'unsupported'})`),
+      ...short.map((m) => `${m.instanceType} fits ${m.podsForWorkloads} workload pods per node in ${m.mode} mode${m.os === 'windows' ? ' on Windows' : ''} (max pods ${m.recommendedMaxPods}: ${m.formula})`),
     ]
     blockers.push({ criterion: 'density', reason: `${req.podsPerNode === null ? 'Not deployable on the requested types' : `${req.podsPerNode} pods per node are out of reach`}: ${parts.join('; ')}.` })
   }
@@ -423,7 +486,7 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
         criterion: 'density',
         weight: 0,
         score: Math.min(100, Math.round((100 * worst) / 108)),
-        reason: `No podsPerNode asked; for reference ${worstType.instanceType} fits ${worst} workload pods per node in ${option.densityMode} mode.`,
+        reason: `No podsPerNode asked; for reference ${worstType.instanceType} fits ${worst} workload pods per node in ${worstType.mode} mode${worstType.os === 'windows' ? ' on Windows' : ''}.`,
       })
     } else {
       const score = Math.min(100, Math.round((100 * worst) / (1.5 * req.podsPerNode)))
@@ -431,7 +494,7 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
         criterion: 'density',
         weight: WEIGHTS.density,
         score,
-        reason: `${worstType.instanceType} fits ${worst} workload pods per node in ${option.densityMode} mode against ${req.podsPerNode} asked (full marks at 1.5× the ask).`,
+        reason: `${worstType.instanceType} fits ${worst} workload pods per node in ${worstType.mode} mode${worstType.os === 'windows' ? ' on Windows' : ''} against ${req.podsPerNode} asked (full marks at 1.5× the ask).`,
       })
     }
   }
@@ -463,6 +526,22 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
       if (source === 'vpc-secondary-cidr') caveats.push('Size the secondary CIDR for the pods: a 100.64.0.0/16 gives about 65,000 addresses, and each AZ needs its own ENIConfig subnet.')
     } else if (total === null) {
       criteria.push({ criterion: 'podIpBudget', weight: WEIGHTS.podIpBudget, score: 0, reason: `${option.densityMode} cannot place workload pods on the requested types, so the budget cannot be checked.` })
+    } else if (req.podSubnets !== null && usesPrefixes(total.mode)) {
+      // Prefix delegation takes aligned /28 blocks, so subnets are counted in blocks, not addresses: the
+      // node addresses are counted as packed into blocks of their own (as a subnet CIDR reservation for the
+      // prefixes keeps them); scattered node addresses would break more blocks.
+      const blocks = subnetPrefixBlocks(subnetBudget(req.podSubnets).subnets)
+      const needed = total.prefixes + Math.ceil(total.primaries / 16)
+      const reason =
+        `${req.totalPods} pods need ${total.nodes} ${total.instanceType} nodes holding ${total.prefixes} /28 prefixes (warm prefixes included) plus ${total.primaries} ENI ` +
+        `primary addresses (⌈${total.primaries} ÷ 16⌉ = ${Math.ceil(total.primaries / 16)} blocks): ${needed} aligned /28 blocks of the ${blocks} the subnets hold (each subnet loses its first and last /28 to AWS's reserved addresses).`
+      if (needed > blocks) {
+        blockers.push({ criterion: 'podIpBudget', reason: `${reason} That is ${needed - blocks} /28 blocks too many.` })
+        criteria.push({ criterion: 'podIpBudget', weight: WEIGHTS.podIpBudget, score: 0, reason })
+      } else {
+        criteria.push({ criterion: 'podIpBudget', weight: WEIGHTS.podIpBudget, score: Math.round(50 + (50 * (blocks - needed)) / Math.max(1, blocks)), reason })
+        caveats.push('Prefixes need contiguous free /28 blocks: node addresses scattered through the subnets fragment them (InsufficientCidrBlocks); reserve a CIDR range for prefixes or use fresh subnets.')
+      }
     } else {
       const reason = `${req.totalPods} pods need ${total.nodes} ${total.instanceType} nodes taking ${total.vpcIps} VPC addresses (warm pool and ENI primaries included) of the ${budget} available.`
       if (total.vpcIps > budget) {
@@ -510,11 +589,19 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
       if (partialNote !== null) caveats.push(partialNote)
     }
   }
-  if (req.securityGroupsForPods !== 'none' && f.securityGroupsForPods.value !== 'no') {
-    const first = types[0] as InstanceType
-    if (first.trunking) {
-      caveats.push(`At most ${first.branchEnis} pods per ${first.name} can have their own security groups (one branch ENI each), and they still count toward max pods.`)
-    }
+  const first = types[0] as InstanceType
+  if (req.securityGroupsForPods !== 'none' && f.securityGroupsForPods.value !== 'no' && first.trunking) {
+    caveats.push(`At most ${first.branchEnis} pods per ${first.name} can have their own security groups (one branch ENI each), and they still count toward max pods.`)
+  }
+  // On secondary IPs, turning security groups for pods on later changes the density: the trunk ENI takes
+  // an ENI slot (EKS security-groups-for-pods; Karpenter RESERVED_ENIS=1), so say what is left.
+  if (density.mode === 'secondary-ip' && density.supported && !req.windows && f.securityGroupsForPods.value !== 'no' && first.trunking && first.maxEnis >= 2) {
+    const E = first.maxEnis
+    const I = first.ipv4PerEni
+    caveats.push(
+      `With security groups for pods on, the trunk ENI takes one of the ${first.name}'s ${E} ENI slots: (${E} − 1) × (${I} − 1) = ${(E - 1) * (I - 1)} pods ` +
+        `without their own security groups fit, plus up to ${first.branchEnis} with them (branch ENIs).`,
+    )
   }
   // A platform rule across two facts: EKS IPv6 clusters take no Windows nodes, whatever runs on the VPC CNI.
   if (req.windows && req.ipv6 === 'required' && option.plugin === 'aws-vpc-cni' && !blockers.some((b) => b.criterion === 'ipv6' || b.criterion === 'windows')) {
@@ -588,6 +675,7 @@ const NEED_VERBS: Readonly<Record<BlockerCriterion, { plural: string; singular: 
   ipv6: { plural: 'support IPv6 pods', singular: 'supports IPv6 pods' },
   density: { plural: 'reach that density on these instance types', singular: 'reaches that density on these instance types' },
   podIpBudget: { plural: 'fit the pods into the IP budget', singular: 'fits the pods into the IP budget' },
+  maintenance: { plural: 'are maintained projects', singular: 'is a maintained project' },
 }
 
 function describeOptions(evs: readonly Evaluated[]): string {
@@ -644,12 +732,12 @@ function conflictSentence(evs: readonly Evaluated[], req: Requirements): { text:
 
 function mythCorrection(req: Requirements, top: Evaluated | null, evs: readonly Evaluated[]): string | null {
   if (req.multicast !== 'none') {
-    return 'Weave Net, the 2018-era answer for pod multicast, is unmaintained (last release January 2021, repository archived); today that need means Cilium’s multicast (beta, VXLAN overlay only), while the VPC CNI still has none.'
+    return 'Weave Net, the 2018-era answer for pod multicast, is unmaintained (last release January 2021, repository archived); today that need means Antrea’s or Cilium’s multicast (both beta, overlay only), while the VPC CNI and AWS itself carry no pod multicast.'
   }
   if (req.encryption !== 'none') {
     return 'Encryption no longer means Weave Net: Nitro types such as m6i encrypt instance-to-instance traffic in hardware at no cost, and Calico or Cilium add WireGuard where the hardware does not.'
   }
-  if (req.networkPolicy !== 'none' && top?.option.plugin === 'aws-vpc-cni' && top.option.variant === 'network-policy') {
+  if (req.networkPolicy !== 'none' && (top?.option.id === 'aws-vpc-cni-network-policy' || top?.option.id === 'eks-auto-mode')) {
     return 'The VPC CNI has enforced NetworkPolicy itself since v1.14 (August 2023), so policy alone is no longer a reason to replace it.'
   }
   if (req.podsPerNode !== null) {
@@ -690,15 +778,19 @@ function explanationOf(ev: Evaluated, verdict: Verdict): string {
   const o = ev.option
   const d = ev.density
   const densityText = d.supported
-    ? `On ${d.instanceType} it runs ${d.maxPodsPerNode} pods per node (${d.podsForWorkloads} for workloads) following ${o.densityMode} arithmetic.`
-    : `Its ${o.densityMode} mode cannot run on ${d.instanceType}.`
+    ? `On ${d.instanceType} it runs ${d.maxPodsPerNode} pods per node (${d.podsForWorkloads} for workloads) following ${d.mode} arithmetic${ev.perType[0]?.os === 'windows' ? ' for Windows nodes' : ''}.`
+    : `Its ${d.mode} mode cannot run on ${d.instanceType}.`
   const strengths = topCriteria(ev, 2).map((c) => `${CRITERION_WORDS[c.criterion]} ${Math.round(c.score)}`)
   const weakest = ev.criteria
     .filter((c) => c.weight > 0)
     .sort((a, b) => a.score - b.score || CRITERIA.indexOf(a.criterion) - CRITERIA.indexOf(b.criterion))[0]
+  const history =
+    o.facts.maintenance.value.status === 'unmaintained'
+      ? ` History: ${o.name} was the 2018-2020 answer for multicast and encryption; its last release was ${o.facts.maintenance.value.latestRelease} (${o.facts.maintenance.value.releasedAt}).`
+      : ''
   const standing =
     verdict === 'blocked'
-      ? `Blocked by ${list(ev.blockers.map((b) => b.criterion))}: ${(ev.blockers[0] as Blocker).reason}`
+      ? `Blocked by ${list(ev.blockers.map((b) => b.criterion))}: ${(ev.blockers[0] as Blocker).reason}${history}`
       : `${verdict === 'recommended' ? 'Recommended' : 'Suitable'} with score ${ev.score}: strongest on ${list(strengths)}${weakest && weakest.score < 70 ? `, weakest on ${CRITERION_WORDS[weakest.criterion]} (${Math.round(weakest.score)})` : ''}.`
   return `${o.description} ${densityText} ${standing}`
 }

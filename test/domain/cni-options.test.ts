@@ -16,6 +16,11 @@ const CONTRACT_IDS = [
   'aws-vpc-cni-network-policy',
   'aws-vpc-cni-calico-policy',
   'aws-vpc-cni-cilium-chaining',
+  // Added December 2026 (CONTRACT.md "Additions").
+  'aws-vpc-cni-custom-networking-prefix-delegation',
+  'eks-auto-mode',
+  'calico-ebpf',
+  'antrea-encap',
 ]
 
 const byId = (id: string) => {
@@ -64,17 +69,24 @@ t.test('operational complexity is an ordinal 1-10 following cni-options.md §6',
   t.ok(ops('aws-vpc-cni-custom-networking') < ops('aws-vpc-cni-cilium-chaining'))
   t.equal(ops('calico-vxlan'), ops('cilium-eni'))
   t.equal(ops('cilium-eni'), ops('cilium-overlay'))
+  // Auto Mode is the least day-2 work after the plain default (§6: AM < V1/V2), but a cluster-level move.
+  t.ok(ops('eks-auto-mode') <= ops('aws-vpc-cni-prefix-delegation'))
 })
 
 t.test('key facts match the notes', async (t) => {
-  // Multicast: only Cilium's overlay (beta) and Weave; never a VPC CNI configuration.
+  // Multicast: Cilium's overlay and Antrea encap (beta, cni-options.md §2 S2 and A) and Weave; never a VPC CNI configuration.
   for (const o of CNI_OPTIONS) {
-    const expected = o.id === 'cilium-overlay' ? 'beta' : o.id === 'weave-net-overlay' ? 'yes' : 'none'
+    const expected = o.id === 'cilium-overlay' || o.id === 'antrea-encap' ? 'beta' : o.id === 'weave-net-overlay' ? 'yes' : 'none'
     t.equal(o.facts.multicast.value, expected, `${o.id} multicast`)
   }
-  // Fargate: VPC CNI modes only; its policy agent does not run there, nor does any other CNI.
-  const fargate = CNI_OPTIONS.filter((o) => o.facts.fargate.value !== 'no').map((o) => o.id).sort()
-  t.same(fargate, ['aws-vpc-cni-custom-networking', 'aws-vpc-cni-ipv6', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip'])
+  // Fargate pods cannot reach overlay addresses: every overlay is out; the VPC-addressed options stay, the
+  // policy engines with a caveat that they do not enforce on Fargate pods (DOMAIN.md, corrected).
+  const fargate = CNI_OPTIONS.filter((o) => o.facts.fargate.value === 'no').map((o) => o.id).sort()
+  t.same(fargate, CNI_OPTIONS.filter((o) => o.facts.podIpSource.value === 'cluster-cidr').map((o) => o.id).sort(), 'blocked on Fargate = the overlays')
+  for (const id of ['aws-vpc-cni-network-policy', 'aws-vpc-cni-calico-policy', 'aws-vpc-cni-cilium-chaining']) {
+    t.equal(byId(id).facts.fargate.value, 'partial', `${id} on Fargate`)
+    t.match(byId(id).facts.fargate.note, /Fargate pods/)
+  }
   // Plain VPC CNI modes enforce no policy (the agent is off by default); plain Flannel neither.
   for (const id of ['aws-vpc-cni-secondary-ip', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-custom-networking', 'aws-vpc-cni-ipv6', 'flannel-vxlan']) {
     t.equal(byId(id).facts.networkPolicy.value, 'none', `${id} policy`)
@@ -96,12 +108,27 @@ t.test('key facts match the notes', async (t) => {
   t.equal(weave.latestRelease, 'v2.8.1')
   t.equal(weave.releasedAt, '2021-01')
   t.equal(CNI_OPTIONS.filter((o) => o.facts.maintenance.value.status === 'unmaintained').length, 1)
-  // Windows: VPC CNI (secondary IP, PD), Calico policy on it, Calico VXLAN.
+  // Windows: the VPC CNI (secondary IP, PD) and Calico only as its policy engine (EKS windows-support;
+  // tigera/docs windows-calico/requirements): not Calico VXLAN, not Cilium, not Auto Mode.
   const windows = CNI_OPTIONS.filter((o) => o.facts.windows.value !== 'no').map((o) => o.id).sort()
-  t.same(windows, ['aws-vpc-cni-calico-policy', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip', 'calico-vxlan'])
-  // Cilium ENI follows secondary IPs (its IPAM default); the policy add-ons on VPC CNI follow prefix delegation.
+  t.same(windows, ['aws-vpc-cni-calico-policy', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip'])
+  // Cilium ENI follows secondary IPs (its IPAM default); the policy add-ons on VPC CNI follow prefix
+  // delegation where the type has it and secondary IPs where it does not (Xen).
   t.equal(byId('cilium-eni').densityMode, 'secondary-ip')
-  for (const id of ['aws-vpc-cni-network-policy', 'aws-vpc-cni-calico-policy', 'aws-vpc-cni-cilium-chaining']) t.equal(byId(id).densityMode, 'prefix-delegation')
+  for (const id of ['aws-vpc-cni-network-policy', 'aws-vpc-cni-calico-policy', 'aws-vpc-cni-cilium-chaining', 'eks-auto-mode']) {
+    t.equal(byId(id).densityMode, 'prefix-delegation')
+    t.equal(byId(id).fallbackMode, 'secondary-ip')
+  }
+  // Calico BGP is encapsulated across AZs on EKS (per-AZ subnets): it scores as an overlay.
+  t.equal(byId('calico-bgp').facts.performance.value, 'overlay')
+  // Auto Mode caps pods at 110 and has no Windows, no classic SGP (DOMAIN.md "EKS Auto Mode").
+  t.equal(byId('eks-auto-mode').maxPodsCap?.value, 110)
+  t.equal(byId('eks-auto-mode').facts.securityGroupsForPods.value, 'no')
+  t.equal(byId('eks-auto-mode').facts.windows.value, 'no')
+  // Stale claims corrected: "~15 idle" under PD, Cilium strict mode in 1.19.
+  t.match(byId('aws-vpc-cni-prefix-delegation').facts.podIpSource.note, /16-31 idle/)
+  t.match(byId('cilium-eni').facts.encryption.note, /1\.14/)
+  t.notMatch(JSON.stringify(CNI_OPTIONS), /~15 idle/)
 })
 
 t.test('chained options belong to the VPC CNI plugin', async (t) => {

@@ -54,8 +54,8 @@ const req = (over: Partial<Requirements> = {}): Requirements => ({
 })
 
 const ALL_IDS = CNI_OPTIONS.map((o) => o.id).sort()
-const VPC_MODES = ['aws-vpc-cni-custom-networking', 'aws-vpc-cni-ipv6', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip']
-const OVERLAYS = ['calico-bgp', 'calico-vxlan', 'cilium-overlay', 'flannel-vxlan', 'weave-net-overlay']
+const VPC_MODES = ['aws-vpc-cni-custom-networking', 'aws-vpc-cni-custom-networking-prefix-delegation', 'aws-vpc-cni-ipv6', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip']
+const OVERLAYS = ['antrea-encap', 'calico-bgp', 'calico-ebpf', 'calico-vxlan', 'cilium-overlay', 'flannel-vxlan', 'weave-net-overlay']
 const except = (...ids: string[]) => ALL_IDS.filter((id) => !ids.includes(id))
 const kb = (id: string): CniOption => CNI_OPTIONS.find((o) => o.id === id) as CniOption
 const opt = (r: RecommendationCore, id: string): ScoredOption => {
@@ -84,15 +84,20 @@ t.test('an unknown instance type is an InputError naming it', async (t) => {
 })
 
 // ---- hard constraints -----------------------------------------------------------------------
+// Each rule with its source: DOMAIN.md "How a recommendation should reason" (corrected December 2026) and
+// the notes it cites (cni-options.md §1c, §6).
 const HARD: Array<{ name: string; req: Partial<Requirements>; need: string; blocked: string[] }> = [
-  { name: 'fargate → VPC CNI modes only', req: { fargate: true }, need: 'fargate', blocked: except(...VPC_MODES) },
+  // Fargate pods cannot reach overlay addresses; policy add-ons stay open with a caveat (EKS fargate docs).
+  { name: 'fargate → no overlay', req: { fargate: true }, need: 'fargate', blocked: OVERLAYS },
   {
-    name: 'windows → VPC CNI (secondary IP, PD), Calico policy on it, Calico VXLAN',
+    // EKS windows-support: one ENI, no IPv6/SGP/custom networking/VPC CNI policy; Calico only as policy engine.
+    name: 'windows → VPC CNI (secondary IP, PD) and Calico policy on it',
     req: { windows: true },
     need: 'windows',
-    blocked: except('aws-vpc-cni-secondary-ip', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-calico-policy', 'calico-vxlan'),
+    blocked: except('aws-vpc-cni-secondary-ip', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-calico-policy'),
   },
-  { name: 'multicast → no VPC CNI option, only Cilium overlay and Weave', req: { multicast: 'required' }, need: 'multicast', blocked: except('cilium-overlay', 'weave-net-overlay') },
+  // VPC CNI issue #2164 "no plans"; multicast beta in Cilium (VXLAN) and Antrea (encap); Weave is blocked as unmaintained.
+  { name: 'multicast → only Cilium overlay and Antrea encap', req: { multicast: 'required' }, need: 'multicast', blocked: except('cilium-overlay', 'antrea-encap', 'weave-net-overlay') },
   { name: 'flow logs → no overlay', req: { flowLogs: 'required' }, need: 'flowLogs', blocked: OVERLAYS },
   {
     name: 'network policy → not plain Flannel, not VPC CNI without a policy engine',
@@ -104,37 +109,45 @@ const HARD: Array<{ name: string; req: Partial<Requirements>; need: string; bloc
     name: 'ipv6 → only options that support it',
     req: { ipv6: 'required' },
     need: 'ipv6',
-    blocked: ['aws-vpc-cni-cilium-chaining', 'aws-vpc-cni-custom-networking', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip', 'weave-net-overlay'],
+    blocked: ['aws-vpc-cni-cilium-chaining', 'aws-vpc-cni-custom-networking', 'aws-vpc-cni-custom-networking-prefix-delegation', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip', 'weave-net-overlay'],
   },
-  { name: 'portability → no AWS-specific IPAM', req: { portability: 'required' }, need: 'portability', blocked: ALL_IDS.filter((id) => id.startsWith('aws-vpc-cni') || id === 'cilium-eni') },
-  { name: 'security groups for pods on a trunking type → VPC CNI and Cilium chaining', req: { securityGroupsForPods: 'required' }, need: 'securityGroupsForPods', blocked: [...OVERLAYS, 'cilium-eni'] },
+  {
+    name: 'portability → no AWS-specific IPAM',
+    req: { portability: 'required' },
+    need: 'portability',
+    blocked: ALL_IDS.filter((id) => id.startsWith('aws-vpc-cni') || id === 'cilium-eni' || id === 'eks-auto-mode'),
+  },
+  // Auto Mode has no classic SGP (roadmap #2632).
+  { name: 'security groups for pods on a trunking type → VPC CNI and Cilium chaining', req: { securityGroupsForPods: 'required' }, need: 'securityGroupsForPods', blocked: [...OVERLAYS, 'cilium-eni', 'eks-auto-mode'] },
   { name: 'security groups for pods with a non-trunking type among the types → everything', req: { securityGroupsForPods: 'required', instanceTypes: ['m5.large', 't3.medium'] }, need: 'securityGroupsForPods', blocked: ALL_IDS },
   {
     name: 'encryption on m5 (no Nitro encryption) → options that encrypt',
     req: { encryption: 'required' },
     need: 'encryption',
-    blocked: [...VPC_MODES, 'aws-vpc-cni-network-policy'],
+    blocked: [...VPC_MODES, 'aws-vpc-cni-network-policy', 'eks-auto-mode'],
   },
   { name: 'encryption on m6i → Nitro covers every option', req: { encryption: 'required', instanceTypes: ['m6i.large'] }, need: 'encryption', blocked: [] },
   {
     name: 'encryption on m6i + m5 → every type must encrypt for Nitro to count',
     req: { encryption: 'required', instanceTypes: ['m6i.large', 'm5.large'] },
     need: 'encryption',
-    blocked: [...VPC_MODES, 'aws-vpc-cni-network-policy'],
+    blocked: [...VPC_MODES, 'aws-vpc-cni-network-policy', 'eks-auto-mode'],
   },
   { name: 'podsPerNode 50 on m5.large → beyond ENI-bound modes', req: { podsPerNode: 50 }, need: 'density', blocked: ['aws-vpc-cni-custom-networking', 'aws-vpc-cni-secondary-ip', 'cilium-eni'] },
-  { name: 'podsPerNode 200 on c5.18xlarge → beyond the kubelet default of overlays', req: { podsPerNode: 200, instanceTypes: ['c5.18xlarge'] }, need: 'density', blocked: OVERLAYS },
+  // Overlays follow the 110/250 guidance by vCPU (248 for workloads on c5.18xlarge); Auto Mode caps at 110.
+  { name: 'podsPerNode 200 on c5.18xlarge → only Auto Mode (its 110 cap) falls short', req: { podsPerNode: 200, instanceTypes: ['c5.18xlarge'] }, need: 'density', blocked: ['eks-auto-mode'] },
   {
-    name: 'prefix delegation and IPv6 cannot run on a Xen type',
+    // The policy add-ons fall back to secondary IPs on Xen; the prefix modes cannot run there.
+    name: 'prefix delegation and IPv6 cannot run on a Xen type; the policy add-ons fall back to secondary IPs',
     req: { instanceTypes: ['m4.large'] },
     need: 'density',
-    blocked: ['aws-vpc-cni-calico-policy', 'aws-vpc-cni-cilium-chaining', 'aws-vpc-cni-ipv6', 'aws-vpc-cni-network-policy', 'aws-vpc-cni-prefix-delegation'],
+    blocked: ['aws-vpc-cni-custom-networking-prefix-delegation', 'aws-vpc-cni-ipv6', 'aws-vpc-cni-prefix-delegation'],
   },
   {
     name: 'small podIpBudget → options drawing on the node subnets',
     req: { totalPods: 500, podIpBudget: 300 },
     need: 'podIpBudget',
-    blocked: ['aws-vpc-cni-calico-policy', 'aws-vpc-cni-cilium-chaining', 'aws-vpc-cni-network-policy', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip', 'cilium-eni'],
+    blocked: ['aws-vpc-cni-calico-policy', 'aws-vpc-cni-cilium-chaining', 'aws-vpc-cni-network-policy', 'aws-vpc-cni-prefix-delegation', 'aws-vpc-cni-secondary-ip', 'cilium-eni', 'eks-auto-mode'],
   },
   { name: 'a roomy podIpBudget blocks nothing', req: { totalPods: 500, podIpBudget: 5000 }, need: 'podIpBudget', blocked: [] },
   { name: 'preferred needs never block', req: { multicast: 'preferred', encryption: 'preferred', networkPolicy: 'preferred', flowLogs: 'preferred', ipv6: 'preferred' }, need: 'multicast', blocked: [] },
@@ -149,7 +162,8 @@ for (const c of HARD) {
       t.equal(o.verdict === 'blocked', o.blockers.length > 0, `${o.id}: verdict follows blockers`)
       const criteria = o.blockers.map((b) => b.criterion)
       t.same(criteria, [...new Set(criteria)], `${o.id}: one blocker per unmet need`)
-      t.ok(o.blockers.every((b) => b.criterion === c.need), `${o.id}: only ${c.need} blocks it`)
+      // An unmaintained project is blocked whatever is asked; nothing else but the need may block.
+      t.ok(o.blockers.every((b) => b.criterion === c.need || b.criterion === 'maintenance'), `${o.id}: only ${c.need} blocks it`)
       for (const b of o.blockers) t.ok(b.reason.length > 30 && /[.)]$/.test(b.reason), `${o.id}: the ${b.criterion} blocker is a sentence`)
     }
   })
@@ -374,8 +388,11 @@ t.test('decision guide', async (t) => {
   t.match(crit(opt(exhausted, 'aws-vpc-cni-custom-networking'), 'podIpBudget').reason, /secondary CIDR/)
 
   const mc = recommend(req({ multicast: 'required' }), catalog)
-  t.equal(mc.recommendation?.id, 'cilium-overlay', 'multicast → Cilium overlay')
-  t.equal(opt(mc, 'weave-net-overlay').verdict, 'suitable', 'Weave still works, but not first')
+  t.ok(['cilium-overlay', 'antrea-encap'].includes(mc.recommendation?.id ?? ''), `multicast → Cilium overlay or Antrea encap (${mc.recommendation?.id})`)
+  // An archived project is blocked, never "suitable", and named as history (DOMAIN.md, corrected).
+  t.equal(opt(mc, 'weave-net-overlay').verdict, 'blocked', 'Weave is blocked as unmaintained')
+  t.same(opt(mc, 'weave-net-overlay').blockers.map((b) => b.criterion), ['maintenance'])
+  t.match(opt(mc, 'weave-net-overlay').explanation, /History/)
   t.match(mc.summary, /Weave Net.*unmaintained/)
   t.ok(opt(mc, 'weave-net-overlay').caveats.some((c) => /January 2021/.test(c) && /archived/.test(c)))
   t.ok(opt(mc, 'cilium-overlay').caveats.some((c) => /VXLAN only/.test(c)), 'multicast beta caveat')
@@ -388,12 +405,14 @@ t.test('decision guide', async (t) => {
   const encM6i = recommend(req({ encryption: 'required', instanceTypes: ['m6i.large'] }), catalog)
   t.equal(encM6i.recommendation?.id, 'aws-vpc-cni-secondary-ip', 'encryption on m6i → plain VPC CNI thanks to Nitro')
 
+  // Policy: the VPC CNI's own agent, or Auto Mode, which has it built in (cni-options.md §6: AM < V6 in work).
   const policy = recommend(req({ networkPolicy: 'required' }), catalog)
-  t.equal(policy.recommendation?.id, 'aws-vpc-cni-network-policy', 'policy → turn on the VPC CNI policy agent')
+  t.ok(['aws-vpc-cni-network-policy', 'eks-auto-mode'].includes(policy.recommendation?.id ?? ''), `policy → the VPC CNI policy agent (${policy.recommendation?.id})`)
+  t.equal(opt(policy, 'aws-vpc-cni-network-policy').verdict === 'blocked', false)
   t.match(policy.summary, /v1\.14/)
 
   const policyDense = recommend(req({ networkPolicy: 'required', podsPerNode: 60 }), catalog)
-  t.equal(policyDense.recommendation?.plugin, 'aws-vpc-cni', 'policy + density is no reason to leave the VPC CNI')
+  t.ok(['aws-vpc-cni', 'eks'].includes(policyDense.recommendation?.plugin ?? ''), 'policy + density is no reason to leave the VPC CNI')
 
   const win = recommend(req({ windows: true, networkPolicy: 'required' }), catalog)
   t.equal(win.recommendation?.id, 'aws-vpc-cni-calico-policy', 'Windows + policy → VPC CNI with Calico policy')
@@ -417,20 +436,31 @@ t.test('density: m5.large numbers, the first type, and every type when several a
   t.equal(v1.podsForWorkloads, 27)
   t.equal(v1.vpcIpsPerNode, 30, 'a full m5.large takes 3 ENIs: 27 + 3 addresses')
   t.same(v1.byInstanceType?.map((d) => [d.instanceType, d.maxPodsPerNode]), [['m5.large', 29], ['c5.18xlarge', 250]])
+  // The warm pool stops at max pods (ipamd): a full c5.18xlarge (248 workload pods) holds 6 ENIs, 300 addresses.
+  t.equal(v1.byInstanceType?.[1]?.vpcIpsPerNode, 300)
   t.equal(opt(r, 'aws-vpc-cni-prefix-delegation').density.maxPodsPerNode, 110)
   t.equal(opt(r, 'aws-vpc-cni-custom-networking').density.maxPodsPerNode, 20)
   t.equal(opt(r, 'calico-vxlan').density.vpcIpsPerNode, 1)
   const single = recommend(req(), catalog)
   t.equal(opt(single, 'aws-vpc-cni-secondary-ip').density.byInstanceType, undefined)
   const withTotal = recommend(req({ totalPods: 270 }), catalog)
-  t.same(opt(withTotal, 'aws-vpc-cni-secondary-ip').density.vpcIpsForTotalPods, { instanceType: 'm5.large', nodes: 10, vpcIps: 300, fromPodIpBudget: true })
+  t.same(opt(withTotal, 'aws-vpc-cni-secondary-ip').density.vpcIpsForTotalPods, {
+    instanceType: 'm5.large',
+    mode: 'secondary-ip',
+    nodes: 10,
+    vpcIps: 300,
+    prefixes: 0,
+    primaries: 30,
+    fromPodIpBudget: true,
+  })
 })
 
 // ---- contradictions -------------------------------------------------------------------------
 const CONFLICTS: Array<{ name: string; req: Partial<Requirements>; mentions: RegExp[] }> = [
   { name: 'Fargate and multicast', req: { fargate: true, multicast: 'required' }, mentions: [/fargate=true/, /multicast=required/, /VPC CNI/] },
   { name: 'Windows and multicast', req: { windows: true, multicast: 'required' }, mentions: [/windows=true/, /multicast=required/] },
-  { name: 'Fargate and network policy', req: { fargate: true, networkPolicy: 'required' }, mentions: [/fargate=true/, /networkPolicy=required/] },
+  // Fargate pods cannot reach overlay pods, and only overlays carry multicast.
+  { name: 'Fargate and multicast', req: { fargate: true, multicast: 'required' }, mentions: [/fargate=true/, /multicast=required/] },
   { name: 'flow logs and multicast', req: { flowLogs: 'required', multicast: 'required' }, mentions: [/flowLogs=required/, /multicast=required/] },
   { name: 'security groups for pods on t3 only', req: { securityGroupsForPods: 'required', instanceTypes: ['t3.medium'] }, mentions: [/securityGroupsForPods=required/, /t3\.medium/] },
   { name: 'a density no node reaches', req: { podsPerNode: 500 }, mentions: [/podsPerNode=500/, /108/] },
