@@ -115,6 +115,8 @@ export const FACT_NAMES: readonly FactName[] = [
 export interface CaveatContext {
   instanceType: string
   mode: Mode
+  /** The address limit before any cap. */
+  addressLimit: number | null
   maxPodsPerNode: number | null
   podsForWorkloads: number | null
 }
@@ -335,9 +337,11 @@ export const CNI_OPTIONS: readonly CniOption[] = [
     },
     caveats: [
       (c) =>
-        c.maxPodsPerNode === null
+        c.maxPodsPerNode === null || c.addressLimit === null
           ? null
-          : `Pod density is bound by ENIs: a ${c.instanceType} fits ${c.maxPodsPerNode} pods (${c.podsForWorkloads} for workloads), which is why small nodes run out of pod slots before CPU.`,
+          : c.addressLimit > c.maxPodsPerNode
+            ? `Pod density: a ${c.instanceType}'s ENIs allow ${c.addressLimit} pods, and the EKS cap of ${c.maxPodsPerNode} binds (${c.podsForWorkloads} for workloads).`
+            : `Pod density is bound by ENIs: a ${c.instanceType} fits ${c.maxPodsPerNode} pods (${c.podsForWorkloads} for workloads), which is why small nodes run out of pod slots before CPU.`,
     ],
   },
   {

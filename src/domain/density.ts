@@ -367,7 +367,7 @@ export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {})
   const cap = counts.userCapped
     ? { value: counts.cap, reason: `${opts.capReason ?? `maxPodsCap ${counts.cap} asked for`} (lower than the EKS cap ${eksCapValue(it.vcpu)})` }
     : eksCap(it.vcpu)
-  const capStep = recommended < address ? `; min(${address}, cap ${cap.value}) = ${recommended}` : ''
+  const capStep = recommended < address ? `; min(${address}, cap ${cap.value}${counts.userCapped && opts.capReason ? `: ${opts.capReason}` : ''}) = ${recommended}` : ''
   const workloadStep = `; for workloads ${recommended} − ${host} host-network − ${daemonSets} DaemonSet = ${workloads}`
   const capText = recommended < address ? ` Capped to ${recommended}: ${cap.reason}.` : ` The cap (${cap.value}) does not bind.`
   return {

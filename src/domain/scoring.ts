@@ -268,20 +268,26 @@ function densityOs(option: CniOption, req: Requirements): NodeOs {
 }
 
 /**
- * The option's density on one type: its densityMode, or its fallbackMode where that cannot run (a policy
- * add-on on a Xen type runs on secondary IPs), with the option's own max-pods cap (Auto Mode: 110).
+ * The modes an option can run its pods in, first choice first. In an IPv6 cluster every option on the VPC
+ * CNI's IPAM runs the IPv6 mode (prefix arithmetic, Nitro only: EKS cni-ipv6); otherwise its densityMode,
+ * then its fallbackMode (a policy add-on runs on secondary IPs where prefixes cannot, or do not fit).
  */
-function densityOn(option: CniOption, it: InstanceType, req: Requirements): MaxPodsResult {
-  const opts = {
+function modeChoices(option: CniOption, req: Requirements): Mode[] {
+  // (With Windows nodes an IPv6 cluster is ruled out by its own blocker, so density need not say it again.)
+  if (req.ipv6 === 'required' && !req.windows && option.facts.podIpSource.value === 'vpc-node-subnet' && option.facts.ipv6.value !== 'no' && option.densityMode !== 'secondary-ip') {
+    return ['ipv6']
+  }
+  return option.fallbackMode === undefined ? [option.densityMode] : [option.densityMode, option.fallbackMode]
+}
+
+/** The option's density on one type in one mode, with the option's own max-pods cap (Auto Mode: 110). */
+function densityIn(option: CniOption, it: InstanceType, mode: Mode, req: Requirements): MaxPodsResult {
+  return maxPods(it, mode, {
     daemonSetsPerNode: req.daemonSetsPerNode,
     os: densityOs(option, req),
     maxPodsCap: option.maxPodsCap?.value ?? null,
     capReason: option.maxPodsCap?.reason,
-  }
-  const first = maxPods(it, option.densityMode, opts)
-  if (first.supported || option.fallbackMode === undefined) return first
-  const fallback = maxPods(it, option.fallbackMode, opts)
-  return fallback.supported ? fallback : first
+  })
 }
 
 /** VPC addresses options for a node of `it` running `pods` address-taking pods under the density found. */
@@ -291,7 +297,27 @@ function nodeOptsFor(m: MaxPodsResult): { maxPods?: number; os: NodeOs } {
 
 function densityOf(option: CniOption, ctx: Context): { perType: MaxPodsResult[]; density: OptionDensity } {
   const { req, types } = ctx
-  const perType = types.map((it) => densityOn(option, it, req))
+  const choices = modeChoices(option, req)
+  let perType: MaxPodsResult[] = []
+  let vpcIpsForTotalPods: OptionDensity['vpcIpsForTotalPods'] = null
+  // Per type, the first mode that runs there; across the cluster, the first set of choices that reaches
+  // podsPerNode and fits the IP budget (else the first choice, whose blockers then say why).
+  for (let c = 0; c < choices.length; c++) {
+    const tried = types.map((it) => {
+      const results = choices.slice(c).map((mode) => densityIn(option, it, mode, req))
+      return results.find((m) => m.supported) ?? (results[0] as MaxPodsResult)
+    })
+    const total = clusterIps(option, ctx, tried)
+    if (c === 0) {
+      perType = tried
+      vpcIpsForTotalPods = total
+    }
+    if (reaches(tried, req) && budgetFits(option, ctx, total)) {
+      perType = tried
+      vpcIpsForTotalPods = total
+      break
+    }
+  }
   const rows: InstanceDensity[] = perType.map((m, i) => {
     const it = types[i] as InstanceType
     let vpcIpsPerNode: number | null = null
@@ -314,10 +340,29 @@ function densityOf(option: CniOption, ctx: Context): { perType: MaxPodsResult[];
     addressLimit: first.maxPods,
     formula: first.formula,
     explanation: first.explanation,
-    vpcIpsForTotalPods: clusterIps(option, ctx, perType),
+    vpcIpsForTotalPods,
   }
   if (rows.length > 1) density.byInstanceType = rows
   return { perType, density }
+}
+
+/** Every type runs the mode and reaches podsPerNode (when asked). */
+function reaches(perType: readonly MaxPodsResult[], req: Requirements): boolean {
+  return perType.every((m) => m.supported && (req.podsPerNode === null || (m.podsForWorkloads ?? 0) >= req.podsPerNode))
+}
+
+/** The /28 blocks a prefix-mode cluster needs from podSubnets, and the blocks they hold; null when not counted in blocks. */
+function prefixBlocks(ctx: Context, total: NonNullable<OptionDensity['vpcIpsForTotalPods']>): { needed: number; held: number } | null {
+  if (ctx.req.podSubnets === null || !usesPrefixes(total.mode)) return null
+  return { needed: total.prefixes + Math.ceil(total.primaries / 16), held: subnetPrefixBlocks(subnetBudget(ctx.req.podSubnets).subnets) }
+}
+
+/** The cluster's VPC addresses fit podIpBudget (in /28 blocks under prefixes with podSubnets), or no budget applies. */
+function budgetFits(option: CniOption, ctx: Context, total: OptionDensity['vpcIpsForTotalPods']): boolean {
+  if (!ctx.budgetApplies || ctx.req.podIpBudget === null || option.facts.podIpSource.value !== 'vpc-node-subnet') return true
+  if (total === null) return false
+  const blocks = prefixBlocks(ctx, total)
+  return blocks === null ? total.vpcIps <= ctx.req.podIpBudget : blocks.needed <= blocks.held
 }
 
 /** Addresses the cluster takes for totalPods on each type; the largest is what a budget must hold. */
@@ -443,7 +488,13 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
   const blockers: Blocker[] = []
   const { perType, density } = densityOf(option, ctx)
   // Caveats are said of the instance type the question is about (the first one asked for).
-  const about: CaveatContext = { instanceType: density.instanceType, mode: density.mode, maxPodsPerNode: density.maxPodsPerNode, podsForWorkloads: density.podsForWorkloads }
+  const about: CaveatContext = {
+    instanceType: density.instanceType,
+    mode: density.mode,
+    addressLimit: density.addressLimit,
+    maxPodsPerNode: density.maxPodsPerNode,
+    podsForWorkloads: density.podsForWorkloads,
+  }
   const caveats: string[] = []
   for (const c of option.caveats) {
     const text = typeof c === 'string' ? c : c(about)
@@ -473,7 +524,11 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
   if (unsupported.length > 0 || short.length > 0) {
     const parts = [
       ...unsupported.map((m) => `${m.mode} cannot run on ${m.instanceType} (${m.reason ?? 'unsupported'})`),
-      ...short.map((m) => `${m.instanceType} fits ${m.podsForWorkloads} workload pods per node in ${m.mode} mode${m.os === 'windows' ? ' on Windows' : ''} (max pods ${m.recommendedMaxPods}: ${m.formula})`),
+      ...short.map(
+        (m) =>
+          `${m.instanceType} fits ${m.podsForWorkloads} workload pods per node in ${m.mode} mode${m.os === 'windows' ? ' on Windows' : ''} ` +
+          `(max pods ${m.recommendedMaxPods}: ${m.formula}${m.cap !== null && (m.recommendedMaxPods ?? 0) < (m.maxPods ?? 0) ? `; ${m.cap.reason}` : ''})`,
+      ),
     ]
     blockers.push({ criterion: 'density', reason: `${req.podsPerNode === null ? 'Not deployable on the requested types' : `${req.podsPerNode} pods per node are out of reach`}: ${parts.join('; ')}.` })
   }
@@ -526,12 +581,11 @@ function evaluate(option: CniOption, ctx: Context): Evaluated {
       if (source === 'vpc-secondary-cidr') caveats.push('Size the secondary CIDR for the pods: a 100.64.0.0/16 gives about 65,000 addresses, and each AZ needs its own ENIConfig subnet.')
     } else if (total === null) {
       criteria.push({ criterion: 'podIpBudget', weight: WEIGHTS.podIpBudget, score: 0, reason: `${option.densityMode} cannot place workload pods on the requested types, so the budget cannot be checked.` })
-    } else if (req.podSubnets !== null && usesPrefixes(total.mode)) {
+    } else if (prefixBlocks(ctx, total) !== null) {
       // Prefix delegation takes aligned /28 blocks, so subnets are counted in blocks, not addresses: the
       // node addresses are counted as packed into blocks of their own (as a subnet CIDR reservation for the
       // prefixes keeps them); scattered node addresses would break more blocks.
-      const blocks = subnetPrefixBlocks(subnetBudget(req.podSubnets).subnets)
-      const needed = total.prefixes + Math.ceil(total.primaries / 16)
+      const { needed, held: blocks } = prefixBlocks(ctx, total) as { needed: number; held: number }
       const reason =
         `${req.totalPods} pods need ${total.nodes} ${total.instanceType} nodes holding ${total.prefixes} /28 prefixes (warm prefixes included) plus ${total.primaries} ENI ` +
         `primary addresses (⌈${total.primaries} ÷ 16⌉ = ${Math.ceil(total.primaries / 16)} blocks): ${needed} aligned /28 blocks of the ${blocks} the subnets hold (each subnet loses its first and last /28 to AWS's reserved addresses).`
@@ -746,7 +800,7 @@ function mythCorrection(req: Requirements, top: Evaluated | null, evs: readonly 
     const s = secondary?.perType[0]
     const p = prefix?.perType[0]
     if (s?.supported && p?.supported && (s.recommendedMaxPods ?? 0) < (p.recommendedMaxPods ?? 0)) {
-      return `ENI limits are not the ceiling they were in 2020: ${s.instanceType} runs ${s.recommendedMaxPods} pods with secondary IPs but ${p.recommendedMaxPods} with prefix delegation (2021) or IPv6 (2022).`
+      return `ENI limits are not the ceiling they were in 2020: ${s.instanceType} runs ${s.recommendedMaxPods} pods with secondary IPs but ${p.recommendedMaxPods} with prefix delegation (2021)${req.windows ? '' : ' or IPv6 (2022)'}.`
     }
   }
   return null
