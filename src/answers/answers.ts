@@ -2,7 +2,7 @@
 // contract says. REST, GraphQL and Slack call these and only render; nothing here knows about HTTP.
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
 import { capacityPlan, type CapacityPlan } from '../domain/capacity.js'
-import { maxPods, maxPodsAllModes, type MaxPodsResult } from '../domain/density.js'
+import { isEksNode, maxPods, maxPodsAllModes, type MaxPodsResult } from '../domain/density.js'
 import type { Parsed } from '../domain/fields.js'
 import { MODES, NotFoundError, type InstanceType, type Mode } from '../domain/types.js'
 import type { CAPACITY_FIELDS, MAX_PODS_FIELDS } from './inputs.js'
@@ -76,6 +76,8 @@ export function catalogSummary(snap: CatalogSnapshot, f: Freshness) {
 const camel = (mode: Mode): string => mode.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 
 export interface InstanceTypeView extends InstanceType {
+  /** false for EC2 Mac instances: they run macOS only and cannot join an EKS cluster. */
+  eksNode: boolean
   price: { region: string; usdPerHour: number; source: string; asOf: string } | null
   /** Address-bound max pods per mode (null where the mode cannot run on the type). */
   maxPods: Record<string, number | null>
@@ -100,6 +102,7 @@ export function instanceTypeView(snap: CatalogSnapshot, it: InstanceType, region
     }
     return {
       ...it,
+      eksNode: isEksNode(it),
       price: p ? { region, usdPerHour: p.usdPerHour, source: p.source, asOf: p.asOf } : null,
       maxPods: max,
       recommendedMaxPods: rec,
@@ -140,8 +143,8 @@ export type MaxPodsQuery = Parsed<typeof MAX_PODS_FIELDS>
 
 export function maxPodsAnswer(snap: CatalogSnapshot, name: string, q: MaxPodsQuery, field = 'name'): MaxPodsResult {
   const it = findInstanceType(snap, name, field)
-  if (q.daemonSetsPerNode === 0 && q.maxPodsCap === null) return defaultDensity(snap, it)[q.mode]
-  return maxPods(it, q.mode, { daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap })
+  if (q.daemonSetsPerNode === 0 && q.maxPodsCap === null && q.os === 'linux') return defaultDensity(snap, it)[q.mode]
+  return maxPods(it, q.mode, { daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap, os: q.os })
 }
 
 export type CapacityQuery = Parsed<typeof CAPACITY_FIELDS>
@@ -187,6 +190,7 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
       podMemoryMiB: q.podMemoryMiB,
       daemonSetsPerNode: q.daemonSetsPerNode,
       maxPodsCap: q.maxPodsCap,
+      os: q.os,
       ...warm,
     },
     candidates,

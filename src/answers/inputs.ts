@@ -2,7 +2,10 @@
 // Every door parses with these, so a bad value gets the same message from REST, GraphQL and Slack.
 import type { FieldTable } from '../domain/fields.js'
 import { INSTANCE_TYPE_PATTERN, REGION_PATTERN } from '../domain/requirements.js'
-import { MODES } from '../domain/types.js'
+import { MODES, NODE_OS } from '../domain/types.js'
+
+/** Windows nodes give pods one ENI (EKS windows-support); the default is Linux. */
+const os = { type: 'enum', values: NODE_OS, default: 'linux', description: 'Operating system of the nodes: linux, or windows (one ENI serves pods)' } as const
 
 const region = {
   type: 'string',
@@ -23,6 +26,7 @@ export const MAX_PODS_FIELDS = {
     description: 'Non-host-network DaemonSet pods every node runs (subtracted from podsForWorkloads)',
   },
   maxPodsCap: { type: 'integer', min: 1, max: 100_000, description: 'A lower kubelet --max-pods you set yourself' },
+  os,
 } as const satisfies FieldTable
 
 export const INSTANCE_TYPES_FIELDS = {
@@ -69,6 +73,7 @@ export const CAPACITY_FIELDS = {
   },
   daemonSetsPerNode: { type: 'integer', min: 0, max: 500, default: 0, description: 'Non-host-network DaemonSet pods every node runs' },
   maxPodsCap: { type: 'integer', min: 1, max: 100_000, description: 'A lower kubelet --max-pods you set yourself' },
+  os,
   warmEniTarget: warm('WARM_ENI_TARGET', 'whole free ENIs kept attached (VPC CNI default 1)'),
   warmIpTarget: warm('WARM_IP_TARGET', 'free addresses kept (replaces WARM_ENI_TARGET)'),
   minimumIpTarget: warm('MINIMUM_IP_TARGET', 'floor on addresses a node holds'),

@@ -1,11 +1,14 @@
 // Response schemas: they document the answers in OpenAPI and let fastify serialise them fast.
 // Shapes follow CONTRACT.md; fields may be added, never renamed or removed.
+import { MODES } from '../domain/types.js'
+
+const camel = (mode: string): string => mode.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 
 const nullable = (type: string) => ({ type: [type, 'null'] })
 const perMode = {
   type: 'object',
   properties: Object.fromEntries(
-    ['secondaryIp', 'prefixDelegation', 'customNetworking', 'ipv6', 'securityGroupsForPods', 'overlay'].map((k) => [k, nullable('integer')]),
+    MODES.map((m) => [camel(m), nullable('integer')]),
   ),
 }
 
@@ -29,6 +32,7 @@ export const instanceTypeSchema = {
     encryptionInTransit: nullable('boolean'),
     networkPerformance: nullable('string'),
     networkBandwidthMbps: nullable('integer'),
+    eksNode: { type: 'boolean', description: 'Can be an EKS node (false for EC2 Mac instances, which run macOS only)' },
     price: {
       type: ['object', 'null'],
       properties: {
@@ -48,6 +52,7 @@ export const maxPodsSchema = {
   properties: {
     instanceType: { type: 'string' },
     mode: { type: 'string' },
+    os: { type: 'string', enum: ['linux', 'windows'] },
     supported: { type: 'boolean' },
     reason: nullable('string'),
     maxPods: nullable('integer'),

@@ -200,6 +200,8 @@ export const MODE_ALIASES: Readonly<Record<string, Mode>> = {
   prefix: 'prefix-delegation',
   prefixes: 'prefix-delegation',
   custom: 'custom-networking',
+  'custom-pd': 'custom-networking-prefix-delegation',
+  cnpd: 'custom-networking-prefix-delegation',
   sgp: 'security-groups-for-pods',
   sg: 'security-groups-for-pods',
   v6: 'ipv6',
@@ -229,10 +231,10 @@ export const USAGE: Readonly<Record<CommandName, { line: string; details: string
     ],
   },
   maxpods: {
-    line: '/cni maxpods <instance type> [mode] [ds=N] [cap=N]',
+    line: '/cni maxpods <instance type> [mode] [ds=N] [cap=N] [os=windows]',
     details: [
       `Modes: ${MODES.join(', ')} (short: ${Object.entries(MODE_ALIASES).map(([a, m]) => `${a}=${m}`).join(', ')}); default secondary-ip.`,
-      'ds = DaemonSet pods per node (daemonSetsPerNode), cap = your own kubelet --max-pods (maxPodsCap).',
+      'ds = DaemonSet pods per node (daemonSetsPerNode), cap = your own kubelet --max-pods (maxPodsCap), os=windows for Windows nodes (one ENI serves pods).',
       'Example: /cni maxpods m5.large prefix-delegation ds=3',
     ],
   },

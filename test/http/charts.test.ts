@@ -21,9 +21,9 @@ t.test('charts over REST', async (t) => {
     t.match(svg, /<title id="pods-per-node-title">Pods per node by networking mode<\/title>/)
     t.match(svg, /<desc id="pods-per-node-desc">[^<]*m5\.large, m6i\.xlarge[^<]*<\/desc>/)
     const titles = bars(svg)
-    t.equal(titles.length, 12, '2 types × 6 modes, every mode runs on both')
+    t.equal(titles.length, 14, '2 types × 7 modes, every mode runs on both')
     for (const type of ['m5.large', 'm6i.xlarge']) {
-      for (const mode of ['secondary-ip', 'prefix-delegation', 'custom-networking', 'ipv6', 'security-groups-for-pods', 'overlay']) {
+      for (const mode of ['secondary-ip', 'prefix-delegation', 'custom-networking', 'ipv6', 'security-groups-for-pods', 'overlay', 'custom-networking-prefix-delegation']) {
         const mp = (await app.inject(`/v1/instance-types/${type}/max-pods?mode=${mode}`)).json()
         t.ok(titles.includes(`${type}, ${mode}: ${mp.recommendedMaxPods}`), `${type} ${mode} = ${mp.recommendedMaxPods}`)
       }

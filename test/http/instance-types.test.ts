@@ -117,12 +117,14 @@ t.test('instance types over REST', async (t) => {
     if ('skip' in table) return
     let mismatches = 0
     for (const row of table.rows) {
+      // AWS's table lists Mac types too; they cannot be EKS nodes, so the service says so instead (density tests).
+      if (row.instance_type?.startsWith('mac')) continue
       const res = await app.inject(`/v1/instance-types/${row.instance_type}/max-pods`)
       if (res.statusCode !== 200 || res.json().maxPods !== Number(row.max_pods)) {
         mismatches++
         t.fail(`${row.instance_type}: AWS publishes ${row.max_pods}, the service says ${res.statusCode} ${res.json().maxPods}`)
       }
     }
-    t.equal(mismatches, 0, `all ${table.rows.length} published values match`)
+    t.equal(mismatches, 0, `all ${table.rows.length} published values but the Mac ones match`)
   })
 })

@@ -153,9 +153,11 @@ t.test('maxpods', async (t) => {
     kind: 'maxpods',
     visibility: 'ephemeral',
     instanceType: 'm5.large',
-    query: { mode: 'secondary-ip', daemonSetsPerNode: 0, maxPodsCap: null },
+    query: { mode: 'secondary-ip', daemonSetsPerNode: 0, maxPodsCap: null, os: 'linux' },
   })
-  t.same(ok(t, parseCommand('MaxPods M5.Large Prefix-Delegation ds=3 cap=50'), 'maxpods').query, { mode: 'prefix-delegation', daemonSetsPerNode: 3, maxPodsCap: 50 })
+  t.same(ok(t, parseCommand('MaxPods M5.Large Prefix-Delegation ds=3 cap=50'), 'maxpods').query, { mode: 'prefix-delegation', daemonSetsPerNode: 3, maxPodsCap: 50, os: 'linux' })
+  t.equal(ok(t, parseCommand('maxpods m5.large os=windows'), 'maxpods').query.os, 'windows', 'Windows nodes')
+  t.equal(ok(t, parseCommand('maxpods m5.large custom-pd'), 'maxpods').query.mode, 'custom-networking-prefix-delegation', 'the new mode, by its short word')
   t.equal(ok(t, parseCommand('max-pods m5.large pd'), 'maxpods').query.mode, 'prefix-delegation', 'mode alias')
   t.equal(ok(t, parseCommand('maxpods prefix m5.large'), 'maxpods').instanceType, 'm5.large', 'mode before the type')
   t.equal(ok(t, parseCommand('maxpods type=c5.xlarge mode=sgp'), 'maxpods').query.mode, 'security-groups-for-pods')

@@ -108,7 +108,7 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
       const modes = MODES.filter((m) => q.modes.includes(m))
       const groups = q.instanceTypes.map((name) => {
         const answers = modes.map((mode) =>
-          maxPodsAnswer(snap, name, { mode, daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap }, 'instanceTypes'),
+          maxPodsAnswer(snap, name, { mode, daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap, os: 'linux' }, 'instanceTypes'),
         )
         return { label: answers[0]?.instanceType ?? name, values: answers.map((a) => (a.supported ? a[MEASURE_FIELD[q.measure]] : null)) }
       })

@@ -122,7 +122,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       return keptJson.send(request, reply, snap, () => {
         const q = parseQuery(MAX_PODS_FIELDS, request, [])
         const name = (request.params as { name: string }).name
-        return jsonAnswer(snap, `maxpods:${name}:${q.mode}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(snap, name, q))
+        return jsonAnswer(snap, `maxpods:${name}:${q.mode}:${q.os}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(snap, name, q))
       })
     },
   )

@@ -3,7 +3,8 @@ import { FORMAT_FIELD } from '../../answers/inputs.js'
 import { recommendationAnswer, type RecommendationAnswer } from '../../answers/recommendation.js'
 import { parseRequirements, REQUIREMENT_FIELDS } from '../../domain/requirements.js'
 import type { ScoredOption } from '../../domain/scoring.js'
-import { InputError, type Requirements } from '../../domain/types.js'
+import { CNI_OPTIONS } from '../../domain/cni-options.js'
+import { InputError, PLUGINS, type Requirements } from '../../domain/types.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
@@ -34,15 +35,22 @@ const CSV_COLUMNS: CsvColumn<ScoredOption & { rank: number }>[] = [
 const optionSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    plugin: { type: 'string' },
+    // The ids the knowledge base has (CONTRACT.md: <plugin>-<variant>); more may be added, none renamed.
+    id: { type: 'string', enum: CNI_OPTIONS.map((o) => o.id), description: 'The option, `<plugin>-<variant>`' },
+    plugin: { type: 'string', enum: [...PLUGINS] },
     variant: { type: 'string' },
     name: { type: 'string' },
     score: { type: 'integer', minimum: 0, maximum: 100 },
     verdict: { type: 'string', enum: ['recommended', 'suitable', 'blocked'] },
     blockers: {
       type: 'array',
-      items: { type: 'object', properties: { criterion: { type: 'string' }, reason: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: {
+          criterion: { type: 'string', description: 'The unmet need: a requirement name, density, podIpBudget, or maintenance (an archived project)' },
+          reason: { type: 'string' },
+        },
+      },
     },
     criteria: {
       type: 'array',
