@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius'
 import { readFileSync } from 'node:fs'
-import type { GraphQLError, GraphQLFormattedError } from 'graphql'
+import { getOperationAST, GraphQLError, Kind, Location, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql'
 import {
   capacityPlanAnswer,
   catalogSummary,
@@ -15,17 +15,32 @@ import {
 import { CAPACITY_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
 import { recommendationAnswer } from '../answers/recommendation.js'
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
+import { isEksNode } from '../domain/density.js'
 import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
 import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../http/admin.js'
 import { encodeKept, JSON_TYPE, sendBody } from '../http/cached.js'
 import { GRAPHQL_SCHEMA_FILE } from '../paths.js'
-import { queryLimitsRule } from './cost.js'
+import { checkQueryLimits, type QueryLimits } from './cost.js'
 
 export const SCHEMA_SDL = readFileSync(GRAPHQL_SCHEMA_FILE, 'utf8')
 export const MAX_QUERY_DEPTH = 16
 export const MAX_QUERY_COST = 20_000
+/**
+ * README "Limits". Depth: just above GraphiQL's own introspection query (15). Cost: about 20,000 answered
+ * fields (14 of every catalog type, or a whole-catalog capacity plan with a dozen row fields); GraphiQL's
+ * introspection query costs about half of it. Sizes: well above what a hand-written query or a generated
+ * client sends (GraphiQL's introspection query: 8 spreads, no aliases, 72 fields), and low enough that
+ * graphql-js's own validation, which compares fields and fragments pairwise, stays in milliseconds.
+ */
+export const QUERY_LIMITS: QueryLimits = {
+  maxDepth: MAX_QUERY_DEPTH,
+  maxCost: MAX_QUERY_COST,
+  maxSpreads: 200,
+  maxAliases: 100,
+  maxFields: 250,
+}
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -77,9 +92,65 @@ function clientShape(e: GraphQLError | Error, code: string | undefined): GraphQL
   let fallback = 'GRAPHQL_VALIDATION_FAILED'
   if (/^Syntax Error/.test(e.message)) fallback = 'GRAPHQL_PARSE_FAILED'
   else if (/got invalid value|Expected value of type|Expected type|cannot represent|was not provided|Enum .* has no value|does not exist in ".*" enum/i.test(e.message)) fallback = 'BAD_USER_INPUT'
+  else if (/^(Unknown operation named|Must provide (an operation|operation name))/.test(e.message)) fallback = 'OPERATION_NAME_INVALID'
   else if (/query depth/.test(e.message)) fallback = 'QUERY_TOO_DEEP'
   const extensions = { ...((g.originalError as { extensions?: object } | undefined)?.extensions ?? {}), ...(g.extensions ?? {}) }
   return { message: e.message, locations: g.locations, path: g.path as GraphQLFormattedError['path'], extensions: { ...extensions, code: code ?? (extensions as { code?: string }).code ?? fallback } }
+}
+
+/** A whole request refused before it runs (mercurius shows `errors` one by one, as its own validation's). */
+function refused(errors: GraphQLError[]): Error {
+  return Object.assign(new Error(errors[0]?.message ?? 'GraphQL request refused'), { errors, statusCode: 400 })
+}
+
+const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s)
+
+/** The operationName the client sent (mercurius does not pass it to its hooks). */
+function requestedOperation(context: Ctx): string | null | undefined {
+  const request = context.reply?.request
+  const from = (request?.method === 'GET' ? request.query : request?.body) as { operationName?: string | null } | undefined
+  return from?.operationName
+}
+
+/** Why the document has no operation to run under that name (getOperationAST found none). */
+function noOperation(document: DocumentNode, name: string | null | undefined): GraphQLError {
+  const names = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(anonymous)'] : []))
+  const listed = names.slice(0, 10).join(', ') + (names.length > 10 ? ', …' : '')
+  const message =
+    names.length === 0
+      ? 'the document has no operation to run'
+      : name == null
+        ? `the document has ${names.length} operations (${listed}): name the one to run in operationName`
+        : `operationName "${clip(name)}" is not an operation of the document; it has ${listed}`
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_NAME_INVALID' } })
+}
+
+/**
+ * The request itself was wrong before any GraphQL ran: fastify's and mercurius' own 4xx errors (no query,
+ * a body that is not JSON or too big, URL variables that are not JSON) and the body parser's InputError.
+ * They carry a status but no GraphQL code.
+ */
+function requestProblem(original: Error & { statusCode?: unknown; code?: unknown; field?: string }, context: Ctx): { status: number; error: GraphQLFormattedError } | null {
+  // mercurius' GET route reads `.operation` of an operation it could not find: a TypeError, though
+  // what the client got wrong is the name (POST requests are checked in the preExecution hook).
+  if (original instanceof TypeError && context.reply?.request.method === 'GET' && typeof context.__currentQuery === 'string') {
+    let document: DocumentNode
+    try {
+      document = parse(context.__currentQuery)
+    } catch {
+      return null
+    }
+    const name = requestedOperation(context)
+    return getOperationAST(document, name) ? null : { status: 400, error: noOperation(document, name).toJSON() }
+  }
+  const status = original.statusCode
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null
+  let message = original.message
+  let code = ({ 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' } as Record<number, string>)[status] ?? 'BAD_REQUEST'
+  if (original.code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND') message = 'no query: send the GraphQL document as the string `query`, in the JSON body (POST) or the URL (GET)'
+  else if (original instanceof SyntaxError) message = `variables and extensions in the URL must be JSON: ${original.message}`
+  else if (status === 429) code = 'RATE_LIMITED' // (a limiter that throws, rather than answers itself)
+  return { status, error: { message, extensions: { code, ...(original.field ? { field: original.field } : {}) } } }
 }
 
 const REFRESH_CODES: Record<number, string> = { 409: 'REFRESH_IN_PROGRESS', 422: 'REFRESH_REFUSED', 502: 'AWS_UNAVAILABLE', 503: 'DATABASE_UNAVAILABLE' }
@@ -101,7 +172,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
       }),
       maxPods: guard((_root, args: Record<string, unknown>, ctx: Ctx) => {
         const { instanceType, ...rest } = args
-        const q = parseFields(MAX_PODS_FIELDS, restArgs(rest, ['mode']), { textual: false })
+        const q = parseFields(MAX_PODS_FIELDS, restArgs(rest, ['mode', 'os']), { textual: false })
         return maxPodsAnswer(ctx.snap, String(instanceType), q, 'instanceType')
       }),
       recommend: guard((_root, args: { requirements: Record<string, unknown> }, ctx: Ctx) => {
@@ -110,7 +181,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
         return recommendationAnswer(ctx.snap, req, freshness())
       }),
       capacityPlan: guard((_root, args: { input: Record<string, unknown> }, ctx: Ctx) => {
-        const q = parseFields(CAPACITY_FIELDS, restArgs(args.input, ['mode']), { textual: false, fieldPrefix: 'input.' })
+        const q = parseFields(CAPACITY_FIELDS, restArgs(args.input, ['mode', 'os']), { textual: false, fieldPrefix: 'input.' })
         const plan = capacityPlanAnswer(ctx.snap, q, freshness())
         return { ...plan, totalPods: plan.input.totalPods, mode: plan.input.mode }
       }),
@@ -138,7 +209,8 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
       },
     },
     // Enum-typed fields: the core speaks REST words, GraphQL shows enum names.
-    MaxPods: { mode: (o: { mode: string }) => toEnum(o.mode) },
+    MaxPods: { mode: (o: { mode: string }) => toEnum(o.mode), os: (o: { os: string }) => toEnum(o.os) },
+    InstanceType: { eksNode: (o: InstanceType) => isEksNode(o) },
     Density: { mode: (o: { mode: string }) => toEnum(o.mode) },
     CniOption: { verdict: (o: { verdict: string }) => toEnum(o.verdict) },
     CapacityPlan: { mode: (o: { mode: string }) => toEnum(o.mode) },
@@ -163,7 +235,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
         queries.map(({ obj, params }) => {
           try {
             // The same answer as GET /v1/instance-types/{name}/max-pods and Query.maxPods.
-            return maxPodsAnswer(ctx.snap, obj.name, parseFields(MAX_PODS_FIELDS, restArgs(params, ['mode']), { textual: false }))
+            return maxPodsAnswer(ctx.snap, obj.name, parseFields(MAX_PODS_FIELDS, restArgs(params, ['mode', 'os']), { textual: false }))
           } catch (err) {
             // A loader answers per item: an Error in the array fails only that field.
             return err instanceof InputError
@@ -204,27 +276,79 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
     loaders,
     graphiql: false, // served by our own page, from local files (see routes/graphiql.ts)
     jit: 1,
-    validationRules: [queryLimitsRule(MAX_QUERY_DEPTH, MAX_QUERY_COST)],
     context: (request) => ({ snap: app.ctx.catalog.current(), authorization: request.headers.authorization }),
     errorFormatter: (execution, context) => {
-      const formatted = mercurius.defaultErrorFormatter(execution, context)
+      const ctx = context as Ctx
       const shaped: GraphQLFormattedError[] = []
+      let statusCode = 200
+      let internal = 0
       for (const e of execution.errors as GraphQLError[]) {
-        const original = e.originalError as (Error & { extensions?: Record<string, unknown>; errors?: GraphQLError[] }) | undefined
-        // Parse and validation failures arrive wrapped, several at once: they are the client's mistakes.
+        const original = e.originalError as (Error & { extensions?: Record<string, unknown>; errors?: GraphQLError[]; statusCode?: number; code?: string }) | undefined
+        // Parse and validation failures arrive wrapped, several at once, as do the hooks' refusals: they
+        // are the client's mistakes, and the whole request is refused.
         if (original && Array.isArray(original.errors)) {
-          for (const inner of original.errors) shaped.push(clientShape(inner, undefined))
+          // (fastify's schema check of the body or URL, and mercurius' refusal of a mutation over GET, are
+          // about the request, not the document)
+          const requestCode = original.code === 'MER_ERR_METHOD_NOT_ALLOWED' ? 'METHOD_NOT_ALLOWED' : undefined
+          for (const inner of original.errors) shaped.push(clientShape(inner, requestCode ?? ('validation' in inner ? 'BAD_REQUEST' : undefined)))
+          statusCode = Math.max(statusCode, original.statusCode ?? 400)
           continue
         }
         const code = (e.extensions?.code ?? original?.extensions?.code) as string | undefined
         if (original && !(original instanceof mercurius.ErrorWithProps) && !code) {
-          app.log.error({ err: original }, 'GraphQL resolver failed')
+          const problem = requestProblem(original, ctx)
+          if (problem) {
+            shaped.push(problem.error)
+            statusCode = Math.max(statusCode, problem.status)
+            continue
+          }
+          internal++
+          ctx.reply?.log.error({ err: original }, 'GraphQL resolver failed')
           shaped.push({ message: 'Internal error', locations: e.locations, path: e.path as GraphQLFormattedError['path'], extensions: { code: 'INTERNAL_SERVER_ERROR' } })
           continue
         }
+        // Resolver errors answer beside the data (200), as GraphQL does.
         shaped.push(clientShape(e, code))
       }
-      return { statusCode: formatted.statusCode, response: { data: formatted.response.data ?? null, errors: shaped } }
+      if (shaped.length > internal) {
+        // The client's mistakes: one line, no stack, as REST's "request rejected".
+        const codes = [...new Set(shaped.map((s) => s.extensions?.code as string))]
+        const msg = statusCode >= 400 ? 'GraphQL request rejected' : 'GraphQL answered with client errors'
+        ;(ctx.reply?.log ?? app.log).info({ statusCode, codes, reason: shaped[0]!.message }, msg)
+      }
+      return { statusCode, response: { data: execution.data ?? null, errors: shaped } }
     },
+  })
+
+  // Before graphql-js validates: a document too big for its pairwise checks is refused here first. Only
+  // documents mercurius has not validated before reach this hook (it keeps validated ones by their text),
+  // so variables are never known to the cost (cost.ts counts a variable as its largest value).
+  app.graphql.addHook('preValidation', (schema, document, context) => {
+    // A text that does not parse is tried as a JSON AST by mercurius ({"query": 1} arrives as "1"); this
+    // service takes GraphQL text only, so the client gets the parse error.
+    if (typeof context.__currentQuery === 'string' && !(document.loc instanceof Location)) {
+      let error = new GraphQLError('query must be a GraphQL document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
+      try {
+        parse(context.__currentQuery)
+      } catch (syntaxError) {
+        if (syntaxError instanceof GraphQLError) error = syntaxError
+      }
+      throw refused([error])
+    }
+    const errors = checkQueryLimits(schema, document, QUERY_LIMITS, { catalog: () => app.ctx.catalog.current() })
+    if (errors.length > 0) throw refused(errors)
+  })
+
+  app.graphql.addHook('preExecution', (_schema, document, context) => {
+    if (!context.reply) return
+    const name = requestedOperation(context)
+    const chosen = getOperationAST(document, name)
+    if (!chosen) throw refused([noOperation(document, name)])
+    // mercurius compiles a document with graphql-jit once, for the operation of the request that happened
+    // to compile it, and then runs that one whatever operationName says. A document of several operations
+    // is run as the one asked for alone, which mercurius never compiles.
+    if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d !== chosen)) {
+      return { document: { ...document, definitions: document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === chosen) } }
+    }
   })
 }
