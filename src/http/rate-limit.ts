@@ -1,18 +1,28 @@
-// Requests per client per window (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_SECONDS): a fixed window per
-// key, counted synchronously in the request hook the service already runs.
+// Requests per key per window (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_SECONDS): a fixed window per key,
+// counted synchronously in the request hooks the service already runs (security.ts decides the keys:
+// every request per client address first, a signed Slack request also per workspace).
 //
-// Why not @fastify/rate-limit (which this replaced): its check is two async functions, a promise around
-// its store, a result object, `request.routeOptions` (a fresh object on every read) and an IPv6 regex on
-// every request: about 9,000 instructions of a 130,000-instruction small answer, the largest single cost
-// the service added to fastify (bench/results.md). The behaviour is the same: 429 in the error shape with
-// Retry-After, one count per client address (an IPv6 client by its /64, as the plugin did), probes
-// exempt, Slack counted per workspace; memory is bounded by `maxClients`.
+// Replaces @fastify/rate-limit (https://github.com/fastify/fastify-rate-limit), for two reasons:
+// - Cost. Its check is two async functions, a promise around its store, a result object,
+//   `request.routeOptions` (a fresh object on every read) and an IPv6 regex on every request: 5.7k
+//   instructions of 95.6k on the main thread (9k of 130k in all), about 6 % of a small answer. That is the
+//   row "rate limit checked synchronously in each route's onRequest hook, built once per route (was
+//   @fastify/rate-limit ...)" of the table "Where a small answer's time went, 2026-12-02" in
+//   bench/results.md. It was measured on one repeated request, not on distinct ones.
+// - Eviction. Its in-memory store (store/LocalStore.js) is an LRU of `cache` entries (toad-cache's
+//   LruMap, 5,000 by default). A flood of distinct keys pushes out the windows of clients that are still
+//   sending, and their counts start again from zero. This one never drops a window that has not ended.
+//   When the table is full of live windows, a new key is refused (429, reason 'full') until the oldest
+//   window ends. Memory stays bounded by `maxClients` either way.
+// Otherwise it behaves like the plugin: 429 in the error shape with Retry-After, and x-ratelimit-limit,
+// -remaining and -reset on every rate-limited answer. A client address counts as one key (an IPv6 client
+// by its /64, as the plugin did), and probes are exempt.
 
 export interface RateLimitOptions {
   /** Requests allowed per key per window. */
   max: number
   windowMs: number
-  /** Keys tracked at most; past it the oldest window is dropped (default 10,000, ~1 MB). */
+  /** Keys tracked at most (default 10,000, ~1 MB); past it a new key waits until a window ends. */
   maxClients?: number
   /** Milliseconds (tests pass a fake clock). */
   now?: () => number
@@ -23,14 +33,32 @@ interface Window {
   endsAt: number
 }
 
+/** What one `take` decided. */
+export interface RateLimitVerdict {
+  /** True when the request may go on. */
+  allowed: boolean
+  /** Requests the key has left in its window after this one (x-ratelimit-remaining). */
+  remaining: number
+  /** Whole seconds (≥ 1) until the window ends (x-ratelimit-reset; Retry-After when refused). */
+  reset: number
+  /**
+   * Why it was refused: 'limit' means the key used up its window. 'full' means the table holds
+   * maxClients windows that have not ended, and this key is not one of them. Null when allowed.
+   */
+  refused: 'limit' | 'full' | null
+}
+
 export class RateLimiter {
   readonly max: number
   readonly windowMs: number
-  private readonly maxClients: number
+  readonly maxClients: number
   private readonly now: () => number
-  // Map order is the order windows started in (a new window re-inserts its key), so the first entry
-  // is the oldest window: the one to drop when full, and usually already over.
+  // Map order is the order windows started in (a new window re-inserts its key). Every window is
+  // windowMs long, so that is also the order they end in: the ended ones are always at the front.
   private readonly windows = new Map<string, Window>()
+  // One verdict object, rewritten by each take(): the hooks read it at once, synchronously, so a
+  // request allocates nothing here.
+  private readonly verdict: RateLimitVerdict = { allowed: true, remaining: 0, reset: 1, refused: null }
 
   constructor(opts: RateLimitOptions) {
     if (!(opts.max >= 1) || !(opts.windowMs >= 1)) throw new RangeError('a rate limit needs max ≥ 1 and windowMs ≥ 1')
@@ -41,19 +69,50 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one request under `key`. Returns 0 when it may go on; otherwise the whole seconds (≥ 1)
-   * until the key's window ends, for Retry-After.
+   * Counts one request under `key`. The verdict returned is rewritten by the next call: read it first.
+   * A refused request still counts in its window (a client that keeps trying does not get through sooner).
    */
-  take(key: string): number {
+  take(key: string): Readonly<RateLimitVerdict> {
     const now = this.now()
+    const v = this.verdict
     let w = this.windows.get(key)
     if (w === undefined || w.endsAt <= now) {
       if (w !== undefined) this.windows.delete(key)
-      else if (this.windows.size >= this.maxClients) this.windows.delete(this.windows.keys().next().value!)
+      else if (this.windows.size >= this.maxClients && !this.dropEnded(now)) {
+        // Every tracked window is live. Dropping one would let its client start again from zero, so
+        // this new key waits until the oldest window ends and frees a place.
+        const oldest = this.windows.values().next().value!
+        v.allowed = false
+        v.remaining = 0
+        v.reset = seconds(oldest.endsAt - now)
+        v.refused = 'full'
+        return v
+      }
       w = { count: 0, endsAt: now + this.windowMs }
       this.windows.set(key, w)
     }
-    return ++w.count > this.max ? Math.max(1, Math.ceil((w.endsAt - now) / 1000)) : 0
+    const count = ++w.count
+    v.reset = seconds(w.endsAt - now)
+    if (count > this.max) {
+      v.allowed = false
+      v.remaining = 0
+      v.refused = 'limit'
+    } else {
+      v.allowed = true
+      v.remaining = this.max - count
+      v.refused = null
+    }
+    return v
+  }
+
+  /** Drops the windows that have ended (all at the front of the map). True when at least one went. */
+  private dropEnded(now: number): boolean {
+    const before = this.windows.size
+    for (const [key, w] of this.windows) {
+      if (w.endsAt > now) break
+      this.windows.delete(key)
+    }
+    return this.windows.size < before
   }
 
   /** Keys currently tracked (for tests and metrics). */
@@ -61,6 +120,9 @@ export class RateLimiter {
     return this.windows.size
   }
 }
+
+/** Whole seconds, rounded up, never less than one (a client told "0" would retry at once). */
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000))
 
 /**
  * The key a client address counts under: an IPv4 address as it is; an IPv4-mapped IPv6 address as its

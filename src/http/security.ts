@@ -7,20 +7,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
-import { errorBody } from './errors.js'
-import { clientKey, describeWindow, RateLimiter } from './rate-limit.js'
+import { BAD_URL, errorBody } from './errors.js'
+import { clientKey, describeWindow, RateLimiter, type RateLimitVerdict } from './rate-limit.js'
 
 /** Longer URLs get 414 (Node's own header limit, 16 KiB, would answer 431 without a JSON body). */
 export const MAX_URL_LENGTH = 8192
 
 /**
- * Slack posts from Slack's shared addresses, so the Slack route counts requests per workspace
- * (team_id, known once the form is parsed: its limit is checked in a preHandler). Everything else counts
- * per client address, before the body is read (behind a proxy, TRUST_PROXY says who the caller is).
+ * The second key of a Slack command: its workspace (team_id). It is read from the form body, which
+ * anyone can write, so it is only used after the signature has been checked: the route's own
+ * preHandler verifies it and answers 401 otherwise, and the workspace count runs after the route's
+ * preHandlers (see `rateLimit` below). Every Slack request has already been counted per client address
+ * in onRequest, like any other request, so a request without a team_id is not counted a second time.
  */
-export function slackRateLimitKey(request: FastifyRequest): string {
+export function slackRateLimitKey(request: FastifyRequest): string | null {
   const body = request.body as { team_id?: unknown } | undefined
-  return body && typeof body.team_id === 'string' ? `slack:${body.team_id.slice(0, 64)}` : `ip:${request.ip}`
+  return body && typeof body.team_id === 'string' && body.team_id !== '' ? `slack:${body.team_id.slice(0, 64)}` : null
 }
 
 /**
@@ -77,18 +79,21 @@ export function securityHeaders(corsOrigins: string[]): Record<string, string> {
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * How a route is rate-limited: absent = per client address, before anything else is done;
-     * false = never (probes: a throttled probe takes a healthy pod out); { keyGenerator } = counted
-     * once the body is parsed, under the key it gives (Slack: per workspace).
+     * How a route is rate-limited. Absent: per client address, in onRequest, before anything else is
+     * done. false: never (probes, since a throttled probe takes a healthy pod out). { keyGenerator }:
+     * per client address in onRequest as well, then once more under the key it gives. That second count
+     * runs after the route's own preHandlers (body parsed, validated, and for Slack the signature
+     * checked). A null key means no second count.
      */
-    rateLimit?: false | { keyGenerator: (request: FastifyRequest) => string }
+    rateLimit?: false | { keyGenerator: (request: FastifyRequest) => string | null }
   }
 }
 
 /**
  * What every request passes through, decided once per route when the route is registered (onRoute)
  * rather than per request: its request id and security headers, the URL length cap and the rate limit.
- * Requests no route matches get the same in the not-found handler's preHandler (unmatched).
+ * Requests no route matches get the same from the not-found handler's onRequest hook (`unmatched`),
+ * and so do the malformed URLs fastify's router refuses (frameworkErrors, in errors.ts).
  */
 export function requestPolicy(config: Pick<Config, 'corsOrigins' | 'rateLimitMax' | 'rateLimitWindowSeconds'>, limiter: RateLimiter | null) {
   // helmet decides the security headers of the pages (/, /docs, /graphiql); they are the same for
@@ -97,57 +102,75 @@ export function requestPolicy(config: Pick<Config, 'corsOrigins' | 'rateLimitMax
   // which also keeps a small answer's headers small.
   const pageHeaders = securityHeaders(config.corsOrigins)
   const window = limiter ? describeWindow(limiter.windowMs) : ''
+  const limitHeader = limiter ? String(limiter.max) : ''
+  let fullLoggedAt = -Infinity
 
-  const refuse = (reply: FastifyReply, retryAfter: number, who: string): void => {
-    void reply
-      .code(429)
-      .headers({ 'retry-after': String(retryAfter), 'x-ratelimit-limit': String(limiter!.max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(retryAfter) })
-      .send(errorBody(429, `rate limit exceeded: at most ${limiter!.max} requests per ${window} from one ${who}; retry in ${retryAfter} s`))
+  /**
+   * The x-ratelimit-* headers of a verdict, on every rate-limited answer (as @fastify/rate-limit sends
+   * them: the limit, what is left, seconds until the window ends). A 429 also gets Retry-After and the
+   * error body. True when the request may go on.
+   */
+  const apply = (reply: FastifyReply, v: Readonly<RateLimitVerdict>, who: string): boolean => {
+    const reset = String(v.reset)
+    reply.header('x-ratelimit-limit', limitHeader)
+    reply.header('x-ratelimit-remaining', String(v.remaining))
+    reply.header('x-ratelimit-reset', reset)
+    if (v.allowed) return true
+    if (v.refused === 'full' && Date.now() - fullLoggedAt >= limiter!.windowMs) {
+      // Said once per window: a table full of live windows is a flood from many addresses, or a limit
+      // table too small for the clients this replica serves.
+      fullLoggedAt = Date.now()
+      reply.log.warn({ maxClients: limiter!.maxClients }, 'rate limit table full of live windows: new clients get 429 until the oldest window ends')
+    }
+    const message =
+      v.refused === 'full'
+        ? `rate limit exceeded: the service is counting as many clients as it can (${limiter!.maxClients}) and none of their windows has ended; retry in ${reset} s`
+        : `rate limit exceeded: at most ${limiter!.max} requests per ${window} from one ${who}; retry in ${reset} s`
+    void reply.code(429).header('retry-after', reset).send(errorBody(429, message))
+    return false
   }
+
   /**
    * What every request gets before anything else: its id and headers, then the URL cap and (perClient)
    * the per-client limit. False when it has answered (414 or 429) and the request goes no further.
    */
-  const admit = (request: FastifyRequest, reply: FastifyReply, headers: Readonly<Record<string, string>>, perClient: boolean): boolean => {
+  const admit = (request: FastifyRequest, reply: FastifyReply, url: string, headers: Readonly<Record<string, string>>, perClient: boolean): boolean => {
     reply.header('x-request-id', request.id)
     reply.headers(headers)
-    if (request.url.length > MAX_URL_LENGTH) {
-      void reply.code(414).send(errorBody(414, `the URL is ${request.url.length} characters long; at most ${MAX_URL_LENGTH} are accepted (use POST with a JSON body for long inputs)`))
+    if (url.length > MAX_URL_LENGTH) {
+      void reply.code(414).send(errorBody(414, `the URL is ${url.length} characters long; at most ${MAX_URL_LENGTH} are accepted (use POST with a JSON body for long inputs)`))
       return false
     }
-    if (perClient) {
-      const wait = limiter!.take(clientKey(request.ip))
-      if (wait) {
-        refuse(reply, wait, 'client')
-        return false
-      }
-    }
-    return true
+    return !perClient || apply(reply, limiter!.take(clientKey(request.ip)), 'client')
   }
 
-  /** The onRequest hook of one route, and a preHandler when its limit is keyed on the parsed body. */
+  /** The onRequest hook of one route, and a preHandler when it is also counted under a key of its own. */
   function forRoute(url: string, rateLimit: FastifyContextConfig['rateLimit']): { onRequest: onRequestHookHandler; preHandler: preHandlerHookHandler | null } {
     const headers = isApi(url) ? API_HEADERS : pageHeaders
-    const perClient = limiter !== null && rateLimit === undefined
+    const perClient = limiter !== null && rateLimit !== false
     const onRequest: onRequestHookHandler = (request, reply, done) => {
-      if (admit(request, reply, headers, perClient)) done()
+      if (admit(request, reply, request.url, headers, perClient)) done()
     }
     if (limiter === null || !rateLimit) return { onRequest, preHandler: null }
     const keyOf = rateLimit.keyGenerator
     const preHandler: preHandlerHookHandler = (request, reply, done) => {
-      const wait = limiter.take(keyOf(request))
-      if (wait) return refuse(reply, wait, 'workspace')
-      done()
+      const key = keyOf(request)
+      // The headers then describe this count, the one the route is limited by in practice.
+      if (key === null || apply(reply, limiter.take(key), 'workspace')) done()
     }
     return { onRequest, preHandler }
   }
 
-  /** For requests no route matched (the not-found handler's preHandler): the headers go by the URL. */
-  const unmatched: preHandlerHookHandler = (request, reply, done) => {
-    if (admit(request, reply, isApi(request.url) ? API_HEADERS : pageHeaders, limiter !== null)) done()
+  /**
+   * For requests no route matched (the not-found handler's onRequest): the headers go by the URL. A
+   * malformed URL arrives here under a stand-in path (errors.ts), so the URL it was sent with decides.
+   */
+  const unmatched: onRequestHookHandler = (request, reply, done) => {
+    const url = (request.raw as { [BAD_URL]?: unknown })[BAD_URL] !== undefined ? request.originalUrl : request.url
+    if (admit(request, reply, url, isApi(url) ? API_HEADERS : pageHeaders, limiter !== null)) done()
   }
 
-  return { forRoute, unmatched }
+  return { forRoute, unmatched, limiter }
 }
 
 const asList = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])
@@ -158,12 +181,13 @@ async function security(app: FastifyInstance): Promise<void> {
   const policy = requestPolicy(config, limiter)
   app.decorate('requestPolicy', policy)
 
-  // Ours go first on every route, so even an answer refused by a later hook carries the request id and
-  // the headers; a route's own hooks keep their order after them.
+  // Ours go first on every route's onRequest, so even an answer refused by a later hook carries the
+  // request id and the headers; a route's own hooks keep their order after them.
   app.addHook('onRoute', (route) => {
     const { onRequest, preHandler } = policy.forRoute(route.url ?? '', route.config?.rateLimit)
     route.onRequest = [onRequest, ...asList(route.onRequest)]
-    if (preHandler) route.preHandler = [preHandler, ...asList(route.preHandler)]
+    // After the route's own preHandlers: a key taken from the body is trusted only once they pass.
+    if (preHandler) route.preHandler = [...asList(route.preHandler), preHandler]
   })
 
   if (config.corsOrigins.length) {
@@ -171,7 +195,7 @@ async function security(app: FastifyInstance): Promise<void> {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       methods: ['GET', 'POST'],
       allowedHeaders: ['content-type', 'authorization', 'x-request-id'],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
       maxAge: 600,
       // Its onRequest hook runs before the routes' own (above), so every answer a browser gets, a 429 or
       // a 413 included, carries the CORS headers it needs to read it; preflights are answered there.
@@ -181,7 +205,7 @@ async function security(app: FastifyInstance): Promise<void> {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The per-route request policy (headers, URL cap, rate limit); errors.ts applies `unmatched` to 404s. */
+    /** The per-route request policy (headers, URL cap, rate limit); errors.ts applies `unmatched` to 404s and bad URLs. */
     requestPolicy: ReturnType<typeof requestPolicy>
   }
 }

@@ -1,12 +1,14 @@
 // Graceful shutdown of the real server process (src/server.ts) on the embedded database: SIGTERM while
-// requests are in flight. They complete with 200, new connections are refused, the process exits 0 in
-// bounded time and releases the embedded database's lock.
+// requests are in flight. They complete with 200, so do requests that had fully arrived (on open
+// keep-alive connections) when SIGTERM came, and so does every request of clients that keep sending
+// through it, none reset. New connections are refused, the process exits 0 in bounded time and releases
+// the embedded database's lock.
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request, type IncomingMessage } from 'node:http'
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,6 +43,60 @@ function tryConnect(port: number): Promise<'refused' | 'connected' | string> {
     })
     s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? 'refused' : (err.code ?? err.message)))
   })
+}
+
+
+/**
+ * A keep-alive HTTP/1.1 client on one raw socket, so that the test decides exactly when each request's
+ * bytes leave. Answers are read by Content-Length (every answer here has one).
+ */
+class RawClient {
+  readonly socket: Socket
+  answers: Array<{ status: number; close: boolean }> = []
+  /** Requests written whose answer has not come. */
+  pending = 0
+  error: string | null = null
+  closed = false
+  private buf = Buffer.alloc(0)
+  private waiters: Array<() => void> = []
+
+  constructor(port: number) {
+    this.socket = connect({ port, host: '127.0.0.1' })
+    this.socket.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d])
+      for (;;) {
+        const end = this.buf.indexOf('\r\n\r\n')
+        if (end < 0) break
+        const head = this.buf.subarray(0, end).toString('latin1')
+        const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0)
+        if (this.buf.length < end + 4 + length) break
+        this.buf = this.buf.subarray(end + 4 + length)
+        this.pending--
+        this.answers.push({ status: Number(head.slice(9, 12)), close: /\r\nconnection: *close/i.test(head) })
+        this.waiters.shift()?.()
+      }
+    })
+    this.socket.on('error', (err: NodeJS.ErrnoException) => (this.error = err.code ?? err.message))
+    this.socket.on('close', () => {
+      this.closed = true
+      for (const w of this.waiters.splice(0)) w()
+    })
+  }
+
+  connected(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.once('connect', () => resolve())
+      this.socket.once('error', reject)
+    })
+  }
+
+  /** Writes one whole request; resolves when its answer (or the connection's end) comes. */
+  send(path = '/v1/instance-types/m5.large/max-pods'): Promise<void> {
+    this.pending++
+    const answered = new Promise<void>((resolve) => this.waiters.push(resolve))
+    this.socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: keep-alive\r\n\r\n`)
+    return answered
+  }
 }
 
 t.test('SIGTERM with requests in flight: they finish, new connections are refused, exit 0, lock released', async (t) => {
@@ -120,8 +176,35 @@ t.test('SIGTERM with requests in flight: they finish, new connections are refuse
   const csvRes = await Promise.race([csvResponse, sleep(1).then(() => null)])
   t.ok(csvRes, 'the CSV answer has started (headers in) before SIGTERM')
 
+  // 3. Keep-alive connections, each answered once and now idle: five get a whole request just before
+  //    SIGTERM, five just after it. Every one of them is answered, none reset (a connection with an
+  //    unread request used to be destroyed as "idle").
+  const idle = await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      const c = new RawClient(port)
+      await c.connected()
+      await c.send()
+      return c
+    }),
+  )
+  // 4. Clients that keep sending, one request after another, through the shutdown.
+  let stopLoad = false
+  const loaders = Array.from({ length: 6 }, () => new RawClient(port))
+  await Promise.all(loaders.map((c) => c.connected()))
+  const load = Promise.all(
+    loaders.map(async (c) => {
+      for (let i = 0; i < 5000 && !stopLoad && !c.closed; i++) {
+        await c.send()
+        if (c.answers.at(-1)?.close) break
+      }
+    }),
+  )
+  await sleep(200)
+
+  const sent = idle.slice(0, 5).map((c) => c.send())
   const termAt = Date.now()
   proc.kill('SIGTERM')
+  sent.push(...idle.slice(5).map((c) => c.send()))
 
   // The listening socket closes at once, while the two requests are still open.
   let connectResult = await tryConnect(port)
@@ -147,6 +230,21 @@ t.test('SIGTERM with requests in flight: they finish, new connections are refuse
     if (Number.isFinite(declared)) t.equal(Buffer.byteLength(csvText), declared, 'every byte of it')
     t.ok(csvText.split('\n').length > 100, `the whole catalog (${csvText.split('\n').length} lines)`)
   }
+
+  await Promise.race([Promise.all(sent), sleep(10_000)])
+  for (const [i, c] of idle.entries()) {
+    const when = i < 5 ? 'sent just before SIGTERM' : 'sent just after SIGTERM'
+    t.same({ error: c.error, pending: c.pending, statuses: c.answers.map((a) => a.status) }, { error: null, pending: 0, statuses: [200, 200] }, `idle connection ${i}: the request ${when} is answered 200`)
+  }
+  stopLoad = true
+  await Promise.race([load, sleep(10_000)])
+  const loadAnswers = loaders.reduce((n, c) => n + c.answers.length, 0)
+  t.same(
+    loaders.map((c) => ({ error: c.error, pending: c.pending, allOk: c.answers.every((a) => a.status === 200) })),
+    loaders.map(() => ({ error: null, pending: 0, allOk: true })),
+    `clients sending through the shutdown: every request answered 200, none reset (${loadAnswers} answers)`,
+  )
+  t.ok(loaders.every((c) => c.answers.at(-1)?.close), 'each was told to close its connection, and stopped')
 
   const exit = await Promise.race([exited, sleep(15_000).then(() => null)])
   t.ok(exit, 'the process exits within 15 s of SIGTERM')

@@ -1,24 +1,44 @@
 import t from 'tap'
+import Fastify from 'fastify'
 import { clientKey, describeWindow, RateLimiter } from '../../src/http/rate-limit.js'
+import { requestPolicy } from '../../src/http/security.js'
+
+/** What a take() decided, copied (the limiter rewrites its verdict on the next call). */
+const take = (limiter: RateLimiter, key: string) => ({ ...limiter.take(key) })
+/** 0 when allowed, else the seconds to wait (the old take()'s answer, for the window tests). */
+const wait = (limiter: RateLimiter, key: string): number => {
+  const v = limiter.take(key)
+  return v.allowed ? 0 : v.reset
+}
 
 t.test('a fixed window per key: max requests pass, the next ones wait for the window to end', async (t) => {
   let now = 1_000_000
   const limiter = new RateLimiter({ max: 3, windowMs: 60_000, now: () => now })
-  t.same([1, 2, 3].map(() => limiter.take('a')), [0, 0, 0], 'the first three pass')
-  t.equal(limiter.take('a'), 60, 'the fourth waits the whole window (rounded up to seconds)')
+  t.same([1, 2, 3].map(() => wait(limiter, 'a')), [0, 0, 0], 'the first three pass')
+  t.equal(wait(limiter, 'a'), 60, 'the fourth waits the whole window (rounded up to seconds)')
   now += 59_001
-  t.equal(limiter.take('a'), 1, 'a refused request still counts, and never waits less than a second')
-  t.equal(limiter.take('b'), 0, 'another key has its own window')
+  t.equal(wait(limiter, 'a'), 1, 'a refused request still counts, and never waits less than a second')
+  t.equal(wait(limiter, 'b'), 0, 'another key has its own window')
   now += 999
-  t.equal(limiter.take('a'), 0, 'a new window starts when the old one ends')
-  t.same([limiter.take('a'), limiter.take('a'), limiter.take('a')], [0, 0, 60], 'and counts afresh from where it started')
+  t.equal(wait(limiter, 'a'), 0, 'a new window starts when the old one ends')
+  t.same([wait(limiter, 'a'), wait(limiter, 'a'), wait(limiter, 'a')], [0, 0, 60], 'and counts afresh from where it started')
+})
+
+t.test('every verdict says the limit left and when the window ends (the x-ratelimit-* headers)', async (t) => {
+  let now = 0
+  const limiter = new RateLimiter({ max: 3, windowMs: 10_000, now: () => now })
+  t.same(take(limiter, 'k'), { allowed: true, remaining: 2, reset: 10, refused: null })
+  now = 2500
+  t.same(take(limiter, 'k'), { allowed: true, remaining: 1, reset: 8, refused: null })
+  t.same(take(limiter, 'k'), { allowed: true, remaining: 0, reset: 8, refused: null }, 'the last one allowed leaves 0')
+  t.same(take(limiter, 'k'), { allowed: false, remaining: 0, reset: 8, refused: 'limit' })
 })
 
 t.test('Retry-After is the rest of the window, rounded up', async (t) => {
   let now = 0
   const limiter = new RateLimiter({ max: 1, windowMs: 10_000, now: () => now })
   limiter.take('k')
-  for (const [elapsed, wait] of [
+  for (const [elapsed, seconds] of [
     [0, 10],
     [1, 10],
     [999, 10],
@@ -27,27 +47,94 @@ t.test('Retry-After is the rest of the window, rounded up', async (t) => {
     [9999, 1],
   ] as const) {
     now = elapsed
-    t.equal(limiter.take('k'), wait, `after ${elapsed} ms`)
+    t.equal(wait(limiter, 'k'), seconds, `after ${elapsed} ms`)
   }
 })
 
-t.test('memory is bounded: past maxClients the oldest window is dropped', async (t) => {
+t.test('memory is bounded, and a full table drops only windows that have ended', async (t) => {
   let now = 0
-  const limiter = new RateLimiter({ max: 1, windowMs: 1000, maxClients: 3, now: () => now })
+  const limiter = new RateLimiter({ max: 2, windowMs: 1000, maxClients: 3, now: () => now })
   for (const k of ['a', 'b', 'c']) limiter.take(k)
   t.equal(limiter.size, 3)
   now = 10
-  limiter.take('d')
+  t.same(take(limiter, 'd'), { allowed: false, remaining: 0, reset: 1, refused: 'full' }, 'a new key waits while every window is live')
   t.equal(limiter.size, 3, 'never more than maxClients')
-  t.equal(limiter.take('a'), 0, 'the oldest (a) was dropped, so it starts afresh')
-  t.ok(limiter.take('d') > 0, 'a kept window still counts')
-  // Tracked now, oldest first: c, d, a. A key that starts a new window goes to the young end.
-  now = 2000
-  limiter.take('b') // drops c: d, a, b
-  limiter.take('e') // drops d: a, b, e
-  limiter.take('f') // drops a: b, e, f
-  t.equal(limiter.take('b'), 1, 'b, younger than a and d, is still tracked and counts its second request')
-  t.equal(limiter.take('a'), 0, 'a, older, was dropped')
+  t.same(take(limiter, 'a'), { allowed: true, remaining: 0, reset: 1, refused: null }, 'a tracked key keeps its count (its second request)')
+  t.equal(take(limiter, 'a').refused, 'limit', 'and its limit')
+  // b and c end at 1000, a too: once they have ended, they make room.
+  now = 1000
+  t.equal(take(limiter, 'd').allowed, true, 'the ended windows are dropped for the new key')
+  t.equal(limiter.size, 1, 'all three ended, so all three went (d alone is left)')
+  // Tracked windows end in the order they started, so the ended ones are always the oldest.
+  now = 1200
+  limiter.take('e')
+  now = 1400
+  limiter.take('f') // d (ends 2000), e (2200), f (2400)
+  now = 2100
+  t.equal(take(limiter, 'g').allowed, true, 'g takes the place of d, the one window that has ended')
+  t.equal(take(limiter, 'e').remaining, 0, 'e, still live, was not touched: its second request leaves 0')
+  t.same(take(limiter, 'h'), { allowed: false, remaining: 0, reset: 1, refused: 'full' }, 'the next new key waits for e (ends at 2200)')
+})
+
+t.test('a flood of distinct keys never resets a client that is still sending', async (t) => {
+  // The issue's attack: 10,000 posts with distinct team ids used to push every other client's window
+  // out of the table, so their counts started again from zero. Here at the default size, in memory.
+  let now = 0
+  const limiter = new RateLimiter({ max: 5, windowMs: 60_000, now: () => now })
+  t.equal(limiter.maxClients, 10_000, 'the default table size')
+  for (let i = 0; i < 5; i++) limiter.take('victim-or-heavy-user')
+  t.equal(take(limiter, 'victim-or-heavy-user').refused, 'limit', 'a client at its limit')
+  let full = 0
+  for (let i = 0; i < 20_000; i++) {
+    now = i // the flood takes 20 s of the window
+    if (take(limiter, `flood-${i}`).refused === 'full') full++
+  }
+  t.equal(limiter.size, 10_000, 'memory stays bounded')
+  t.equal(full, 10_001, 'past the table size, the flood itself is refused')
+  t.equal(take(limiter, 'victim-or-heavy-user').refused, 'limit', 'the client at its limit is still held to it')
+  now = 60_000
+  t.equal(take(limiter, 'victim-or-heavy-user').allowed, true, 'until its own window ends')
+  t.equal(take(limiter, 'someone-new').allowed, true, 'and once windows end there is room for new clients')
+})
+
+t.test('small table, many keys: only ended windows make room (maxClients 4)', async (t) => {
+  let now = 0
+  const limiter = new RateLimiter({ max: 3, windowMs: 100, maxClients: 4, now: () => now })
+  const counts = new Map<string, number>()
+  // Two steady clients send every 10 ms while 500 distinct keys arrive; each steady client must be
+  // refused exactly on its 4th request of every 100 ms window, never given a fresh count early.
+  for (let ms = 0; ms < 1000; ms += 10) {
+    now = ms
+    for (const steady of ['s1', 's2']) {
+      const v = take(limiter, steady)
+      const n = (counts.get(`${steady}@${Math.floor(ms / 100)}`) ?? 0) + 1
+      counts.set(`${steady}@${Math.floor(ms / 100)}`, n)
+      t.equal(v.allowed, n <= 3, `${steady} at ${ms} ms, request ${n} of its window`)
+    }
+    for (let k = 0; k < 5; k++) limiter.take(`k${ms}-${k}`)
+    t.ok(limiter.size <= 4)
+  }
+})
+
+t.test('over HTTP, a full table answers a new client 429 in the error shape, and says why once', async (t) => {
+  // The request policy on a bare fastify (no database): a table of two clients.
+  const lines: Array<{ level: number; msg: string }> = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => lines.push(JSON.parse(line)) } } })
+  t.teardown(() => app.close())
+  const limiter = new RateLimiter({ max: 5, windowMs: 60_000, maxClients: 2 })
+  const policy = requestPolicy({ corsOrigins: [], rateLimitMax: 5, rateLimitWindowSeconds: 60 }, limiter)
+  app.get('/v1/thing', { onRequest: policy.forRoute('/v1/thing', undefined).onRequest }, async () => ({ ok: true }))
+  const from = (ip: string) => app.inject({ url: '/v1/thing', remoteAddress: ip })
+  t.equal((await from('10.0.0.1')).statusCode, 200)
+  t.equal((await from('10.0.0.2')).statusCode, 200)
+  const refused = await from('10.0.0.3')
+  t.equal(refused.statusCode, 429)
+  t.match(refused.json(), { statusCode: 429, error: 'Too Many Requests', message: /counting as many clients as it can \(2\).*retry in \d+ s$/ })
+  t.equal(refused.headers['x-ratelimit-remaining'], '0')
+  t.equal(refused.headers['retry-after'], refused.headers['x-ratelimit-reset'])
+  await from('10.0.0.4')
+  t.equal((await from('10.0.0.1')).statusCode, 200, 'the clients already counted go on')
+  t.equal(lines.filter((l) => /rate limit table full/.test(l.msg)).length, 1, 'one warning per window, however many are refused')
 })
 
 t.test('bad settings are refused', async (t) => {
