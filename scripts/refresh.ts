@@ -28,7 +28,8 @@ const USAGE = `usage: npm run refresh -- [--regions us-east-1,eu-west-1] [--max-
 
 Database: DATABASE_URL, else the embedded database in DATA_DIR (stop the service first).
 AWS: the SDK's usual credential chain; AWS_ENDPOINT_URL_PRICING / AWS_ENDPOINT_URL_EC2 are honoured.
-Exit codes: 0 refreshed, 1 failed (catalog unchanged), 2 usage, 3 refused (catalog unchanged).`
+Deadline: REFRESH_TIMEOUT_SECONDS (default 300) for the whole run; past it the run stops and fails.
+Exit codes: 0 refreshed, 1 failed or timed out (catalog unchanged), 2 usage, 3 refused (catalog unchanged).`
 
 class UsageError extends Error {}
 
@@ -135,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     if (seeded) console.error(`the catalog was empty: loaded the seed as version ${seeded}`)
     const report = await runRefresh(db, regions, {
       ...(args.maxDropShare !== undefined ? { maxDropShare: args.maxDropShare } : {}),
+      timeoutMs: config.refreshTimeoutSeconds * 1000,
       log: {
         info: () => {},
         // What AWS sent that could not be used; the run's own outcome is printed below.

@@ -15,6 +15,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Prices older than this are reported as stale. */
   priceMaxAgeDays: number
+  /** The answer pipeline's one cache, in MiB: everything kept per catalog version, keys included. */
+  memoryCacheMb: number
   /** How often each replica checks the catalog version when no notification arrives. */
   catalogPollSeconds: number
   /** Public base URL used in links (Slack answers); defaults to http://localhost:PORT. */
@@ -32,6 +34,8 @@ export interface Config {
    * CIDR ranges (and proxy-addr's names loopback, linklocal, uniquelocal). fastify's trustProxy.
    */
   trustProxy: boolean | number | string[]
+  /** The deadline of a whole catalog refresh run (AWS calls and the write); past it the run is stopped. */
+  refreshTimeoutSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -181,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     awsRegion,
     logLevel: logLevel as Config['logLevel'],
     priceMaxAgeDays: integer(env, 'PRICE_MAX_AGE_DAYS', 180, 1, 3650),
+    // 64 MiB keeps a replica well under the 512 Mi pod limit in deploy/ with the catalog and runtime.
+    memoryCacheMb: integer(env, 'MEMORY_CACHE_MB', 64, 0, 4096),
     catalogPollSeconds: integer(env, 'CATALOG_POLL_SECONDS', 30, 1, 3600),
     publicUrl: publicUrl !== '' ? publicUrl.replace(/\/+$/, '') : `http://localhost:${port}`,
     metrics: metricsSetting(env, port),
@@ -188,5 +194,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     corsOrigins: corsOrigins(env),
     trustProxy: trustProxySetting(env),
+    refreshTimeoutSeconds: integer(env, 'REFRESH_TIMEOUT_SECONDS', 300, 1, 3600),
   }
 }

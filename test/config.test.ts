@@ -15,6 +15,7 @@ t.test('defaults', async (t) => {
   t.equal(c.rateLimitMax, 600)
   t.equal(c.rateLimitWindowSeconds, 60)
   t.same(c.corsOrigins, [], 'CORS off')
+  t.equal(c.refreshTimeoutSeconds, 300, 'a refresh run may take 5 minutes')
 })
 
 t.test('values are read', async (t) => {
@@ -27,6 +28,7 @@ t.test('values are read', async (t) => {
     AWS_REGION: 'eu-west-1',
     LOG_LEVEL: 'DEBUG',
     PUBLIC_URL: 'https://cni.example.com/',
+    REFRESH_TIMEOUT_SECONDS: ' 60 ',
   })
   t.equal(c.port, 8080)
   t.equal(c.host, '0.0.0.0')
@@ -34,6 +36,7 @@ t.test('values are read', async (t) => {
   t.equal(c.awsRegion, 'eu-west-1')
   t.equal(c.logLevel, 'debug')
   t.equal(c.publicUrl, 'https://cni.example.com')
+  t.equal(c.refreshTimeoutSeconds, 60)
 })
 
 const bad: Array<[Record<string, string>, RegExp]> = [
@@ -50,6 +53,9 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ CATALOG_POLL_SECONDS: '1.5' }, /CATALOG_POLL_SECONDS must be a whole number/],
   [{ RATE_LIMIT_MAX: 'lots' }, /RATE_LIMIT_MAX must be a whole number from 0 to 10000000/],
   [{ RATE_LIMIT_WINDOW_SECONDS: '0' }, /RATE_LIMIT_WINDOW_SECONDS/],
+  [{ REFRESH_TIMEOUT_SECONDS: '0' }, /REFRESH_TIMEOUT_SECONDS must be a whole number from 1 to 3600; got 0/],
+  [{ REFRESH_TIMEOUT_SECONDS: '3601' }, /REFRESH_TIMEOUT_SECONDS must be a whole number from 1 to 3600; got 3601/],
+  [{ REFRESH_TIMEOUT_SECONDS: '5m' }, /REFRESH_TIMEOUT_SECONDS must be a whole number from 1 to 3600; got "5m"/],
   [{ CORS_ORIGINS: 'portal.example.com' }, /CORS_ORIGINS must be \* or comma-separated origins/],
   [{ CORS_ORIGINS: 'https://portal.example.com/path' }, /CORS_ORIGINS/],
   [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be false, a number of proxy hops.*true would let any client choose its own address/],

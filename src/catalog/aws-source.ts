@@ -9,6 +9,10 @@
 
 // The SDK clients are loaded when a refresh first runs, not at start-up: together they hold ~70 MiB,
 // and most replicas never refresh (a CronJob does).
+//
+// Nothing here may wait for ever: the clients built here get connection, request and socket-idle
+// timeouts, and every call takes the caller's AbortSignal (the refresh deadline, REFRESH_TIMEOUT_SECONDS),
+// which the SDK honours while a request is in flight and while it waits between retries.
 import type { Filter, PricingClient, PricingClientConfig } from '@aws-sdk/client-pricing'
 import type { EC2Client, InstanceTypeInfo } from '@aws-sdk/client-ec2'
 import type { InstanceType, Price } from '../domain/types.js'
@@ -29,6 +33,14 @@ export interface AwsSourceOptions {
   retryStrategy?: PricingClientConfig['retryStrategy']
   /** Clock for `Price.asOf`. */
   now?: () => Date
+  /** Stops every call at once (the refresh deadline): the SDK destroys the request in flight and skips
+   * the retries left. Passed to each `client.send`, so it works on injected clients too. */
+  abortSignal?: AbortSignal
+  /** Clients built here: how long a TCP (and TLS) connection may take to open. Default 5 s. */
+  connectionTimeoutMs?: number
+  /** Clients built here: how long one request may wait for its answer, and how long the answer may
+   * then stall. Default 30 s. Each retry gets its own; the whole run has the caller's deadline. */
+  requestTimeoutMs?: number
 }
 
 /** What DescribeInstanceTypes can tell. Trunking and branch ENIs are in no AWS API (they come from the
@@ -60,6 +72,39 @@ export interface CatalogResult {
 export const PRICE_SOURCE = 'aws-pricing-api'
 const DEFAULT_MAX_ATTEMPTS = 5
 const PAGE_SIZE = 100
+/** A TCP connection to an AWS endpoint opens in milliseconds; 5 s means it is not going to. */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000
+/** A page of GetProducts (100 products, ~300 kB) or DescribeInstanceTypes answers in about a second. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+/**
+ * The HTTP handler options of the clients built here. A plain object given as `requestHandler` is
+ * handed to NodeHttpHandler.create() by the clients' runtime config (@aws-sdk/client-ec2 and
+ * client-pricing dist-es/runtimeConfig.js). Names and meaning from @smithy/types
+ * dist-types/http/httpHandlerInitialization.d.ts (NodeHttpHandlerOptions) and their use in
+ * @smithy/node-http-handler 4.14 dist-es/node-http-handler.js:
+ *  - connectionTimeout: the socket must connect within it (set-connection-timeout.js);
+ *  - requestTimeout: the answer's headers must arrive within it; it only *warns* unless
+ *    throwOnRequestTimeout is true, then it destroys the request with a TimeoutError
+ *    (set-request-timeout.js);
+ *  - socketTimeout: the socket may sit idle this long, which also covers an answer that stalls after
+ *    its headers (set-socket-timeout.js).
+ * A TimeoutError is retried by the standard retry strategy like any transient error.
+ */
+export function httpHandlerOptions(opts: Pick<AwsSourceOptions, 'connectionTimeoutMs' | 'requestTimeoutMs'> = {}) {
+  const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+  return {
+    connectionTimeout: opts.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    requestTimeout,
+    throwOnRequestTimeout: true,
+    socketTimeout: requestTimeout,
+  }
+}
+
+/** The second argument of every `client.send` made here (the paginators pass it on). */
+function sendOptions(opts: AwsSourceOptions): [] | [{ abortSignal: AbortSignal }] {
+  return opts.abortSignal ? [{ abortSignal: opts.abortSignal }] : []
+}
 
 const silentLog: AwsSourceLog = { info() {}, warn() {} }
 
@@ -83,7 +128,14 @@ function addCounts(into: SkipCounts, from: SkipCounts): void {
   for (const [reason, n] of Object.entries(from)) count(into, reason, n)
 }
 
-function wrapFailure(what: string, region: string, page: number, err: unknown): Error {
+/** Says which call failed, on which page. A call stopped by the caller's signal is named AbortError
+ * and says only where it was stopped (the caller knows why). */
+function wrapFailure(what: string, region: string, page: number, err: unknown, signal?: AbortSignal): Error {
+  if (signal?.aborted) {
+    const stopped = new Error(`${what} for ${region} was stopped on page ${page}`, { cause: err })
+    stopped.name = 'AbortError'
+    return stopped
+  }
   const e = err as { name?: string; message?: string }
   return new Error(`${what} for ${region} failed on page ${page}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
     cause: err,
@@ -171,6 +223,7 @@ async function defaultPricingClient(region: string, opts: AwsSourceOptions): Pro
   return new PricingClient({
     region: pricingEndpointRegion(region),
     maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: httpHandlerOptions(opts),
     ...(opts.retryStrategy ? { retryStrategy: opts.retryStrategy } : {}),
   })
 }
@@ -201,7 +254,8 @@ export async function fetchPrices(region: string, opts: AwsSourceOptions = {}): 
       }
       let page = 0
       try {
-        for await (const out of paginateGetProducts({ client, pageSize: PAGE_SIZE }, input)) {
+        // The paginator passes its trailing arguments to client.send (@smithy/core createPaginator).
+        for await (const out of paginateGetProducts({ client, pageSize: PAGE_SIZE }, input, ...sendOptions(opts))) {
           page++
           pages++
           for (const entry of (out.PriceList ?? []) as unknown[]) {
@@ -220,7 +274,7 @@ export async function fetchPrices(region: string, opts: AwsSourceOptions = {}): 
           }
         }
       } catch (err) {
-        throw wrapFailure(`GetProducts (${query.name})`, region, page + 1, err)
+        throw wrapFailure(`GetProducts (${query.name})`, region, page + 1, err, opts.abortSignal)
       }
       for (const [type, usd] of fromThisQuery) {
         if (byType.has(type)) {
@@ -300,6 +354,7 @@ async function defaultEc2Client(region: string, opts: AwsSourceOptions): Promise
   return new EC2Client({
     region,
     maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: httpHandlerOptions(opts),
     ...(opts.retryStrategy ? { retryStrategy: opts.retryStrategy } : {}),
   })
 }
@@ -314,7 +369,7 @@ export async function fetchInstanceTypes(region: string, opts: AwsSourceOptions 
   let pages = 0
 
   try {
-    for await (const out of paginateDescribeInstanceTypes({ client, pageSize: PAGE_SIZE }, {})) {
+    for await (const out of paginateDescribeInstanceTypes({ client, pageSize: PAGE_SIZE }, {}, ...sendOptions(opts))) {
       pages++
       for (const info of out.InstanceTypes ?? []) {
         const mapped = mapInstanceTypeInfo(info)
@@ -330,7 +385,7 @@ export async function fetchInstanceTypes(region: string, opts: AwsSourceOptions 
       }
     }
   } catch (err) {
-    throw wrapFailure('DescribeInstanceTypes', region, pages + 1, err)
+    throw wrapFailure('DescribeInstanceTypes', region, pages + 1, err, opts.abortSignal)
   } finally {
     owned?.destroy()
   }

@@ -2,9 +2,12 @@ import t from 'tap'
 import { PricingClient, GetProductsCommand } from '@aws-sdk/client-pricing'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import {
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   fetchCatalog,
   fetchInstanceTypes,
   fetchPrices,
+  httpHandlerOptions,
   parsePriceListEntry,
   pricingEndpointRegion,
   type AwsSourceOptions,
@@ -559,5 +562,89 @@ t.test('AWS_ENDPOINT_URL_* env vars are honoured by the clients built here', asy
     t.equal(out.prices.length, 1)
     t.equal(seen('pricing')[0]?.signingRegion, 'ap-south-1')
     t.equal(seen('ec2')[0]?.signingRegion, 'ap-northeast-1')
+  })
+})
+
+t.test('an endpoint that accepts and never answers', async (t) => {
+  const env = {
+    AWS_ENDPOINT_URL: fake.url,
+    AWS_ENDPOINT_URL_PRICING: undefined,
+    AWS_ENDPOINT_URL_EC2: undefined,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
+  }
+  const settled = async () => {
+    // The client gave up: the held request's socket is closed on the fake's side too.
+    for (let i = 0; i < 100 && fake.hanging() > 0; i++) await new Promise((r) => setTimeout(r, 10))
+    return fake.hanging()
+  }
+
+  t.test('httpHandlerOptions: the request timeout throws (it only warns by default), and covers a stalled answer', async (t) => {
+    t.same(httpHandlerOptions(), {
+      connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+      socketTimeout: DEFAULT_REQUEST_TIMEOUT_MS,
+    })
+    t.same(httpHandlerOptions({ connectionTimeoutMs: 100, requestTimeoutMs: 200 }), {
+      connectionTimeout: 100,
+      requestTimeout: 200,
+      throwOnRequestTimeout: true,
+      socketTimeout: 200,
+    })
+  })
+
+  t.test('the clients built here give up after their request timeout, each attempt', async (t) => {
+    scenario({ instanceTypes: generateInstanceTypes(250), ec2Failure: { afterPage: 1, kind: 'hang' } })
+    const started = Date.now()
+    const err = await withEnv(env, () =>
+      fetchInstanceTypes('us-east-1', { requestTimeoutMs: 200, retryStrategy: fastRetry(2) }).then(
+        () => null,
+        (e: Error) => e,
+      ),
+    )
+    const ms = Date.now() - started
+    t.match(err?.message, /^DescribeInstanceTypes for us-east-1 failed on page 2: TimeoutError: .*200 ms requestTimeout/)
+    t.equal((err?.cause as Error | undefined)?.name, 'TimeoutError')
+    t.ok(ms >= 400 && ms < 3000, `two attempts of 200 ms each, then given up (${ms} ms)`)
+    t.same(seen('ec2').map((r) => [r.page, r.status]), [
+      [1, 200],
+      [2, 'hang'],
+      [2, 'hang'],
+    ], 'page 1 answered, page 2 held twice')
+    t.equal(await settled(), 0, 'no request is left open')
+  })
+
+  t.test('the abort signal stops a call in flight on any client (here without timeouts), and no retry follows', async (t) => {
+    scenario({ products: generateProducts(10), pricingFailure: { afterPage: 0, kind: 'hang' } })
+    const stop = new AbortController()
+    const timer = setTimeout(() => stop.abort(new Error('deadline')), 300)
+    t.teardown(() => clearTimeout(timer))
+    const started = Date.now()
+    const err = await fetchPrices('us-east-1', { pricingClient: pricing(5), abortSignal: stop.signal }).then(
+      () => null,
+      (e: Error) => e,
+    )
+    const ms = Date.now() - started
+    t.match(err, { name: 'AbortError', message: 'GetProducts (shared) for us-east-1 was stopped on page 1' })
+    t.equal((err?.cause as Error | undefined)?.name, 'AbortError', 'the SDK says it was aborted')
+    t.ok(ms >= 250 && ms < 2000, `stopped when the signal fired (${ms} ms)`)
+    t.equal(seen('pricing').length, 1, 'one request: an aborted call is not retried')
+    t.equal(await settled(), 0, 'the held request was destroyed')
+  })
+
+  t.test('an aborted signal stops fetchCatalog before it sends anything more', async (t) => {
+    scenario({ products: generateProducts(10), instanceTypes: generateInstanceTypes(10) })
+    const stop = new AbortController()
+    stop.abort(new Error('deadline'))
+    await t.rejects(fetchCatalog(['us-east-1'], { pricingClient: pricing(), ec2ClientFor: ec2For(), abortSignal: stop.signal }), {
+      name: 'AbortError',
+      message: /^DescribeInstanceTypes for us-east-1 was stopped on page 1/,
+    })
+    t.equal(fake.requests.length, 0)
   })
 })

@@ -1,17 +1,25 @@
+// One database and one app for the whole file (each new embedded database and app costs seconds):
+// tests that need the seed's catalog put it back first (resetToSeed), and compare with what they found.
 import t from 'tap'
+import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { readFileSync } from 'node:fs'
-import { fetchCatalog, type AwsSourceOptions } from '../../src/catalog/aws-source.js'
-import { instanceTypeXml, resetScenario, sdkClients } from '../fakes/aws-fixtures.js'
+import type { AwsSourceOptions, CatalogResult } from '../../src/catalog/aws-source.js'
+import { fastRetry, instanceTypeXml, resetScenario, sdkClients } from '../fakes/aws-fixtures.js'
 import {
+  databaseDownReason,
+  DatabaseUnavailableError,
   listRefreshRuns,
   RefreshFailedError,
   RefreshInProgressError,
   RefreshRefusedError,
+  RefreshStoppedError,
+  RefreshTimeoutError,
+  RUN_STALE_AFTER_MS,
   runRefresh,
   validateRegions,
 } from '../../src/catalog/refresh.js'
-import { currentVersion, readInstanceTypes, readPrices } from '../../src/catalog/repository.js'
+import { currentVersion, readInstanceTypes, readPrices, replaceCatalog } from '../../src/catalog/repository.js'
 import type { SeedFile } from '../../src/catalog/seed.js'
 import { ADVISORY_LOCKS, type Db } from '../../src/db/db.js'
 import { InputError, type InstanceType } from '../../src/domain/types.js'
@@ -60,9 +68,15 @@ function catalogScenario(f: Fixture = {}) {
 
 let fake: FakeAws
 let aws: ReturnType<typeof sdkClients>
+/** The file's database (the app seeded it) and the app serving it from memory. */
+let db: Db
+let url: string | null
+let app: FastifyInstance
 t.before(async () => {
   fake = await startFakeAws()
   aws = sdkClients(fake)
+  ;({ db, url } = await freshDatabase(t))
+  app = await buildTestApp(t, { db, env: { CATALOG_POLL_SECONDS: '30' } })
 })
 t.teardown(() => {
   aws.destroy()
@@ -72,11 +86,48 @@ t.teardown(() => {
 const awsOptions = (): AwsSourceOptions => aws.options()
 const scenario = (s: Parameters<FakeAws['setScenario']>[0]) => resetScenario(fake, s)
 
-/** A database holding the seed (the app seeds it), and the app serving it from memory. */
-async function seeded(t: { teardown(fn: () => unknown): void }) {
-  const { db, url } = await freshDatabase(t)
-  const app = await buildTestApp(t, { db, env: { CATALOG_POLL_SECONDS: '30' } })
-  return { db, url, app }
+/** Writes the seed's catalog again as a new version (what the app started with). */
+async function resetToSeed(): Promise<void> {
+  await db.tx((q) =>
+    replaceCatalog(q, {
+      source: 'seed',
+      note: 'test: back to the seed',
+      instanceTypes: seed.instanceTypes.map((it) => ({ ...it, source: 'seed' })),
+      prices: { regions: [...new Set(seed.prices.map((p) => p.region))], rows: seed.prices },
+    }),
+  )
+}
+
+/** What AWS would return for the seed, without AWS: for tests about the run, not the fetch. */
+function seedAsFetched(): CatalogResult {
+  return {
+    instanceTypes: seed.instanceTypes.map(({ trunking: _t, branchEnis: _b, ...it }) => it),
+    prices: seedUsPrices.map((p) => ({ ...p, usdPerHour: newUsd(p.usdPerHour), source: 'aws-pricing-api' })),
+    skipped: {},
+    pages: 1,
+  }
+}
+
+/** A fetch that waits for release(), then returns the seed as AWS would; and says when it started. */
+function gatedFetch() {
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  let fetching!: () => void
+  const started = new Promise<void>((r) => (fetching = r))
+  const fetch = async (): Promise<CatalogResult> => {
+    fetching()
+    await gate
+    return seedAsFetched()
+  }
+  return { fetch, started, release }
+}
+
+async function runRow(id: number) {
+  const { rows } = await db.query<{ status: string; error: string | null; finished_at: Date | null; owner: string | null; heartbeat_at: Date | null; started_at: Date }>(
+    'SELECT status, error, finished_at, owner, heartbeat_at, started_at FROM refresh_runs WHERE id = $1',
+    [id],
+  )
+  return rows[0]
 }
 
 async function snapshotOf(db: Db) {
@@ -113,21 +164,23 @@ t.test('regions are validated before anything is recorded or fetched', async (t)
   t.throws(() => validateRegions([]), /regions must be a non-empty list/)
   t.throws(() => validateRegions(['cn-north-1']), /regions: no AWS Price List endpoint serves cn-north-1/)
 
-  const { db } = await seeded(t)
+  const runsBefore = (await listRefreshRuns(db, 1000)).length
   const err = await runRefresh(db, ['nowhere'], { awsOptions: awsOptions() }).catch((e) => e)
   t.ok(err instanceof InputError)
   t.equal(err.field, 'regions')
   t.match(err.message, /"nowhere" is not a region code/)
-  t.equal((await listRefreshRuns(db, 5)).length, 0, 'bad input records no run and calls nothing')
+  t.equal((await listRefreshRuns(db, 1000)).length, runsBefore, 'bad input records no run and calls nothing')
   t.equal(fake.requests.length, 0)
   t.match(await runRefresh(db, ['us-east-1'], { maxDropShare: 2 }).catch((e) => e), { field: 'maxDropShare', message: /from 0 to 1/ })
+  t.match(await runRefresh(db, ['us-east-1'], { timeoutMs: 0 }).catch((e) => e), { field: 'timeoutMs', message: /positive number/ })
+  t.equal((await listRefreshRuns(db, 1000)).length, runsBefore)
 })
 
 t.test('a full refresh lands whole, bumps the version, keeps branch-ENI limits, and the app serves it', async (t) => {
-  const { db, app } = await seeded(t)
+  // The first test to write: the catalog is still the seed the app loaded.
   const before = await snapshotOf(db)
-  const startedVersion = app.ctx.catalog.current().version
-  t.equal(startedVersion, before.version)
+  await app.ctx.catalog.reloadIfChanged()
+  t.equal(app.ctx.catalog.current().version, before.version)
 
   const dropped = seed.instanceTypes.filter((it) => it.name.startsWith('t1.') || it.name.startsWith('m1.')).map((it) => it.name)
   t.ok(dropped.length > 0 && dropped.length < seed.instanceTypes.length / 10, 'a few old types are gone from AWS')
@@ -211,7 +264,7 @@ t.test('a full refresh lands whole, bumps the version, keeps branch-ENI limits, 
 })
 
 t.test('AWS failing half-way leaves the catalog untouched and the run recorded as failed', async (t) => {
-  const { db, app } = await seeded(t)
+  await app.ctx.catalog.reloadIfChanged()
   const before = await snapshotOf(db)
 
   t.test('EC2 fails after page 5', async (t) => {
@@ -250,7 +303,7 @@ t.test('AWS failing half-way leaves the catalog untouched and the run recorded a
 })
 
 t.test('sanity gates refuse a result that would empty the catalog', async (t) => {
-  const { db } = await seeded(t)
+  await resetToSeed()
   const before = await snapshotOf(db)
   const total = seed.instanceTypes.length
 
@@ -286,7 +339,6 @@ t.test('only one refresh at a time', async (t) => {
   const pgliteSkip =
     backend === 'pglite' && 'PGlite is one connection in one process, so no other session can hold the lock; runs when DATABASE_URL is set'
   t.test('the advisory lock held by another session (another replica)', { skip: pgliteSkip }, async (t) => {
-    const { db, url } = await seeded(t)
     const before = await snapshotOf(db)
     const other = new pg.Client({ connectionString: url! })
     await other.connect()
@@ -306,22 +358,10 @@ t.test('only one refresh at a time', async (t) => {
   })
 
   t.test('a second refresh in the same process while one runs', async (t) => {
-    const { db } = await seeded(t)
-    scenario(catalogScenario())
-    let release!: () => void
-    const gate = new Promise<void>((r) => (release = r))
-    let fetching!: () => void
-    const started = new Promise<void>((r) => (fetching = r))
-    const first = runRefresh(db, ['us-east-1'], {
-      awsOptions: awsOptions(),
-      fetch: async (regions, opts) => {
-        fetching()
-        await gate
-        return fetchCatalog(regions, opts)
-      },
-    })
+    const { fetch, started, release } = gatedFetch()
+    const first = runRefresh(db, ['us-east-1'], { fetch })
     await started
-    const err = await runRefresh(db, ['us-east-1'], { awsOptions: awsOptions() }).catch((e) => e)
+    const err = await runRefresh(db, ['us-east-1'], { fetch: async () => seedAsFetched() }).catch((e) => e)
     t.ok(err instanceof RefreshInProgressError)
     t.equal(err.statusCode, 409)
     release()
@@ -333,20 +373,215 @@ t.test('only one refresh at a time', async (t) => {
   })
 })
 
-t.test('a run abandoned by a dead process is closed by the next refresh', async (t) => {
-  const { db } = await freshDatabase(t)
-  const { migrate, readMigrations } = await import('../../src/db/migrate.js')
-  const { MIGRATIONS_DIR } = await import('../../src/paths.js')
-  await migrate(db, await readMigrations(MIGRATIONS_DIR))
-  await db.query("INSERT INTO refresh_runs (regions, status, started_at) VALUES ('{us-east-1}', 'running', now() - interval '2 hours')")
-  await db.query("INSERT INTO refresh_runs (regions, status, started_at) VALUES ('{us-east-1}', 'running', now() - interval '5 minutes')")
-  await runRefresh(db, ['us-east-1'], {
-    fetch: async () => {
-      throw new Error('AWS is away')
+// ------------------------------------------------------------------ deadlines
+
+/** Waits until the fake holds no request open: the client gave up on it. */
+async function noneHanging(): Promise<number> {
+  for (let i = 0; i < 100 && fake.hanging() > 0; i++) await new Promise((r) => setTimeout(r, 10))
+  return fake.hanging()
+}
+
+t.test('a run past its deadline (REFRESH_TIMEOUT_SECONDS) is stopped, recorded as failed, and the next one goes', async (t) => {
+  const before = await snapshotOf(db)
+
+  t.test('AWS accepts and never answers', async (t) => {
+    scenario({ ...catalogScenario(), ec2Failure: { afterPage: 0, kind: 'hang' } })
+    const started = Date.now()
+    const err = await runRefresh(db, ['us-east-1'], { awsOptions: awsOptions(), timeoutMs: 1000 }).catch((e) => e)
+    const ms = Date.now() - started
+    t.ok(err instanceof RefreshTimeoutError, err.message)
+    t.ok(err instanceof RefreshFailedError, 'a kind of RefreshFailedError (the CLI exits 1)')
+    t.equal(err.statusCode, 504)
+    t.match(
+      err.message,
+      /^refresh run \d+ failed, the catalog is unchanged: timed out after 1 s, the deadline set by REFRESH_TIMEOUT_SECONDS, while fetching from AWS: DescribeInstanceTypes for us-east-1 was stopped on page 1; the run was stopped$/,
+    )
+    t.ok(ms >= 950 && ms < 5000, `ended at the deadline (${ms} ms)`)
+    t.same(fake.requests.map((r) => r.status), ['hang'], 'the first request held, not retried after the deadline')
+    t.equal(await noneHanging(), 0, 'the request in flight was destroyed')
+    t.same(await snapshotOf(db), before, 'nothing written')
+    t.match(await runRow(err.runId), { status: 'failed', error: /timed out after 1 s.*REFRESH_TIMEOUT_SECONDS/ })
+    t.ok((await runRow(err.runId))?.finished_at)
+  })
+
+  t.test('a fetch that ignores the signal cannot hold the run either', async (t) => {
+    const started = Date.now()
+    const err = await runRefresh(db, ['us-east-1'], { fetch: () => new Promise<never>(() => {}), timeoutMs: 300 }).catch((e) => e)
+    t.ok(err instanceof RefreshTimeoutError, err.message)
+    t.match(err.message, /timed out after 0\.3 s, the deadline set by REFRESH_TIMEOUT_SECONDS, while fetching from AWS; the run was stopped$/)
+    t.ok(Date.now() - started < 4000)
+    t.equal((await runRow(err.runId))?.status, 'failed')
+  })
+
+  t.test('AWS requests that time out, retries included, are a timeout too (504), before the deadline', async (t) => {
+    scenario({ ...catalogScenario(), ec2Failure: { afterPage: 0, kind: 'hang' } })
+    const env: Record<string, string | undefined> = {
+      AWS_ENDPOINT_URL: fake.url,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    }
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+    const apply = (vars: Record<string, string | undefined>) => {
+      for (const [k, v] of Object.entries(vars)) {
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+      }
+    }
+    apply(env)
+    t.teardown(() => apply(saved))
+    // The clients built by the AWS source (no injected ones), with their request timeout shortened.
+    const started = Date.now()
+    const err = await runRefresh(db, ['us-east-1'], {
+      awsOptions: { requestTimeoutMs: 200, retryStrategy: fastRetry(2) },
+      timeoutMs: 20_000,
+    }).catch((e) => e)
+    t.ok(err instanceof RefreshTimeoutError, err.message)
+    t.match(err.message, /AWS did not answer in time: DescribeInstanceTypes for us-east-1 failed on page 1: TimeoutError: .*200 ms requestTimeout.*REFRESH_TIMEOUT_SECONDS, 20 s/)
+    t.ok(Date.now() - started < 10_000, 'long before the deadline')
+    t.same(fake.requests.map((r) => r.status), ['hang', 'hang'], 'each attempt timed out')
+    t.equal(await noneHanging(), 0)
+    t.same(await snapshotOf(db), before)
+  })
+
+  t.test('stopped from outside (shutdown): 503, recorded as failed', async (t) => {
+    scenario({ ...catalogScenario(), pricingFailure: { afterPage: 0, kind: 'hang' } })
+    const stop = new AbortController()
+    const running = runRefresh(db, ['us-east-1'], { awsOptions: awsOptions(), signal: stop.signal }).catch((e) => e)
+    await waitFor('the Price List call to hang', () => fake.requests.some((r) => r.service === 'pricing' && r.status === 'hang'), 20_000)
+    stop.abort('the service is shutting down')
+    const err = await running
+    t.ok(err instanceof RefreshStoppedError, err.message)
+    t.equal(err.statusCode, 503)
+    t.match(err.message, /the catalog is unchanged: stopped while fetching from AWS \(the service is shutting down\): GetProducts \(shared\) for us-east-1 was stopped on page 1$/)
+    t.match(await runRow(err.runId), { status: 'failed', error: /stopped while fetching from AWS/ })
+    t.equal(await noneHanging(), 0)
+  })
+
+  t.test(
+    'the deadline while the write waits for a lock: rolled back, nothing lands',
+    { skip: backend === 'pglite' && 'PGlite is one session: nothing else can hold a lock the write waits for; runs when DATABASE_URL is set' },
+    async (t) => {
+      const holder = new pg.Client({ connectionString: url! })
+      await holder.connect()
+      t.teardown(() => holder.end())
+      await holder.query('BEGIN')
+      await holder.query('LOCK TABLE catalog_versions IN SHARE MODE')
+      const started = Date.now()
+      const err = await runRefresh(db, ['us-east-1'], { fetch: async () => seedAsFetched(), timeoutMs: 1500 }).catch((e) => e)
+      const ms = Date.now() - started
+      t.ok(err instanceof RefreshTimeoutError, err.message)
+      t.match(err.message, /the catalog is unchanged: timed out after 1\.5 s, the deadline set by REFRESH_TIMEOUT_SECONDS, while writing the catalog; the run was stopped/)
+      t.ok(ms < 6000, `${ms} ms`)
+      // The server cancels the statement at the deadline (statement_timeout), while the lock is still held.
+      let waiting = -1
+      for (let i = 0; i < 50 && waiting !== 0; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 20))
+        const { rows } = await holder.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        waiting = rows[0]!.n
+      }
+      t.equal(waiting, 0, 'no statement of the refresh is still waiting for the lock')
+      await holder.query('ROLLBACK')
+      await new Promise((r) => setTimeout(r, 200))
+      t.same(await snapshotOf(db), before, 'nothing landed, not even after the lock went')
+      t.equal((await runRow(err.runId))?.status, 'failed')
     },
-  }).catch(() => {})
-  const { rows } = await db.query<{ status: string; error: string | null }>('SELECT status, error FROM refresh_runs ORDER BY id')
-  t.match(rows[0], { status: 'failed', error: /abandoned/ }, 'two hours old: abandoned')
-  t.equal(rows[1]!.status, 'running', 'five minutes old: may still be fetching, left alone')
-  t.equal(rows[2]!.status, 'failed', 'this run failed on its own account')
+  )
+
+  t.test('the next refresh is not refused', async (t) => {
+    const report = await runRefresh(db, ['us-east-1'], { fetch: async () => seedAsFetched(), timeoutMs: 60_000 })
+    t.equal(report.status, 'succeeded')
+    t.equal(report.catalogVersion, before.version! + 1)
+  })
+})
+
+// ------------------------------------------------------------------ runs left running
+
+t.test('runs left running by a process that is gone are closed when anyone looks', async (t) => {
+  const insert = async (owner: string | null, heartbeatAgo: string | null, startedAgo: string) => {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO refresh_runs (regions, status, owner, heartbeat_at, started_at)
+       VALUES ('{us-east-1}', 'running', $1, now() - $2::interval, now() - $3::interval) RETURNING id`,
+      [owner, heartbeatAgo, startedAgo],
+    )
+    return Number(rows[0]!.id)
+  }
+  const gone = await insert('gone-host pid 7 #deadbeef', `${RUN_STALE_AFTER_MS / 1000 + 5} seconds`, '2 minutes')
+  const legacy = await insert(null, null, '2 hours') // from before migration 002: no owner, no heartbeat
+  const elsewhere = await insert('other-replica pid 1 #cafe0001', '1 second', '10 seconds')
+
+  // A refresh starting closes them first; one running in this process is never taken for dead.
+  const { fetch, started, release } = gatedFetch()
+  const running = runRefresh(db, ['us-east-1'], { fetch, heartbeatMs: 30 }).catch((e) => e)
+  await started
+  t.match(await runRow(gone), { status: 'failed', error: 'abandoned: its process (gone-host pid 7 #deadbeef) is gone; nothing was written' })
+  t.ok((await runRow(gone))?.finished_at)
+  t.match(await runRow(legacy), { status: 'failed', error: 'abandoned: its process (unknown) is gone; nothing was written' })
+  if (backend === 'pglite') {
+    t.match(await runRow(elsewhere), { status: 'failed', error: /its process \(other-replica pid 1 #cafe0001\) is gone/ }, 'the embedded database belongs to this process: any other owner is gone')
+  } else {
+    t.equal((await runRow(elsewhere))?.status, 'running', "another replica's run with a fresh heartbeat is left alone")
+    await db.query("UPDATE refresh_runs SET status = 'failed', finished_at = now() WHERE id = $1", [elsewhere])
+  }
+
+  // Listing closes them too, and leaves the live run alone.
+  const late = await insert('crashed-cli pid 99 #0badf00d', '1 hour', '1 hour')
+  const runs = await listRefreshRuns(db, 10)
+  const live = runs.find((r) => r.status === 'running')
+  t.ok(live, 'the run in progress is listed as running')
+  t.match(runs.find((r) => r.id === late), { status: 'failed', error: /abandoned: its process \(crashed-cli pid 99 #0badf00d\) is gone/ })
+  const row = await runRow(live!.id)
+  t.match(row?.owner, new RegExp(`pid ${process.pid} #[0-9a-f]{8}$`), 'the run says who runs it')
+  const firstBeat = row!.heartbeat_at!.getTime()
+  await new Promise((r) => setTimeout(r, 200))
+  t.ok((await runRow(live!.id))!.heartbeat_at!.getTime() > firstBeat, 'and beats while it runs')
+
+  release()
+  const report = await running
+  t.equal(report.status, 'succeeded', report.message)
+  t.equal((await runRow(live!.id))?.status, 'succeeded')
+})
+
+// ------------------------------------------------------------------ the database does not answer
+
+t.test('a database that does not answer: 503 within the query timeout, its address never told', async (t) => {
+  const frozen: Db = { ...db, query: () => new Promise<never>(() => {}), tx: () => new Promise<never>(() => {}) }
+  let fetched = 0
+  const started = Date.now()
+  const err = await runRefresh(frozen, ['us-east-1'], {
+    dbTimeoutMs: 200,
+    fetch: async () => {
+      fetched++
+      return seedAsFetched()
+    },
+  }).catch((e) => e)
+  t.ok(err instanceof DatabaseUnavailableError, err.message)
+  t.equal(err.statusCode, 503)
+  t.equal(err.message, `the database does not answer (${db.kind}: no answer within 0.2 s); nothing was refreshed`)
+  t.equal(fetched, 0, 'AWS is not called when the run cannot be recorded')
+  const listed = await listRefreshRuns(frozen, 5, { dbTimeoutMs: 200 }).catch((e) => e)
+  t.ok(listed instanceof DatabaseUnavailableError)
+  t.equal(listed.message, `the database does not answer (${db.kind}: no answer within 0.2 s); the refresh runs cannot be listed`)
+  t.ok(Date.now() - started < 5000, 'both within their query timeout')
+
+  const broken: Db = { ...db, query: async () => Promise.reject(Object.assign(new Error('relation "refresh_runs" does not exist'), { code: '42P01' })) }
+  await t.rejects(listRefreshRuns(broken, 5), { code: '42P01' }, 'a statement the database refuses is a bug (500), not an outage')
+
+  const reasons: [unknown, string | null][] = [
+    [Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432'), { code: 'ECONNREFUSED' }), 'connection refused'],
+    [Object.assign(new Error('getaddrinfo ENOTFOUND db.internal'), { code: 'ENOTFOUND' }), 'its host name does not resolve'],
+    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'connection error ECONNRESET'],
+    [new Error('timeout exceeded when trying to connect'), 'no connection within the connection timeout'],
+    [new Error('Connection terminated unexpectedly'), 'the connection was lost'],
+    [Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), 'it is shutting down or starting up (SQLSTATE 57P01)'],
+    [Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), 'it is out of resources (SQLSTATE 53300)'],
+    [Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }), 'the statement was cancelled (SQLSTATE 57014)'],
+    [Object.assign(new Error('x'), { code: '08006' }), 'connection failure (SQLSTATE 08006)'],
+    [Object.assign(new Error('syntax error'), { code: '42601' }), null],
+  ]
+  for (const [e, want] of reasons) t.equal(databaseDownReason(e), want, (e as Error).message)
 })

@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net'
  * (filters on fields `match` does not name are ignored). */
 export type FakePriceEntry = string | { raw: string; match: Record<string, string> }
 
-export type FailureKind = 'http500' | 'reset'
+/** http500: an error answer; reset: the connection is dropped; hang: the request is read, the connection
+ * stays open, and no answer ever comes (an endpoint that accepts and never answers). */
+export type FailureKind = 'http500' | 'reset' | 'hang'
 
 export interface FakeFailure {
   /** Requests for pages after this one (1-based) fail, every time (so SDK retries are exhausted). */
@@ -57,12 +59,14 @@ export interface RecordedRequest {
   maxResults?: number
   nextToken?: string
   page: number
-  status: number | 'reset'
+  status: number | 'reset' | 'hang'
 }
 
 export interface FakeAws {
   url: string
   requests: RecordedRequest[]
+  /** Requests held unanswered by a `hang` failure that the client has not given up on yet. */
+  hanging(): number
   setScenario(patch: Partial<FakeScenario>): void
   close(): Promise<void>
 }
@@ -268,6 +272,7 @@ function entryMatches(entry: FakePriceEntry, filters: Record<string, string>): b
 export async function startFakeAws(initial: Partial<FakeScenario> = {}): Promise<FakeAws> {
   const scenario: FakeScenario = { products: [], instanceTypes: [], ...initial }
   const requests: RecordedRequest[] = []
+  const held = new Set<ServerResponse>()
   let requestCounter = 0
 
   function takeThrottle(t: FakeThrottle | undefined, page: number): boolean {
@@ -281,6 +286,13 @@ export async function startFakeAws(initial: Partial<FakeScenario> = {}): Promise
     if (f.kind === 'reset') {
       rec.status = 'reset'
       res.socket?.destroy()
+      return
+    }
+    if (f.kind === 'hang') {
+      // Never answered: only the client giving up (or close()) ends it.
+      rec.status = 'hang'
+      held.add(res)
+      res.on('close', () => held.delete(res))
       return
     }
     body()
@@ -457,6 +469,7 @@ export async function startFakeAws(initial: Partial<FakeScenario> = {}): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    hanging: () => held.size,
     setScenario(patch) {
       Object.assign(scenario, patch)
     },

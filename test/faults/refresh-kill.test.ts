@@ -1,7 +1,8 @@
 // The refresh CLI killed with SIGKILL half-way, once while it waits for AWS and once inside its write
 // transaction (after it deleted and re-inserted the catalog rows, before COMMIT): the catalog must be
-// exactly as before, and the next refresh must work. Needs a PostgreSQL server (DATABASE_URL): only a
-// server lets this test watch the CLI's session from outside and hold it at a precise point.
+// exactly as before, the runs it left 'running' are closed once their heartbeat is stale, and the next
+// refresh must work. Needs a PostgreSQL server (DATABASE_URL): only a server lets this test watch the
+// CLI's session from outside and hold it at a precise point.
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -9,8 +10,10 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { listRefreshRuns, RUN_STALE_AFTER_MS } from '../../src/catalog/refresh.js'
 import { ensureSeeded, type SeedFile } from '../../src/catalog/seed.js'
 import { migrate, readMigrations } from '../../src/db/migrate.js'
+import { openPostgres } from '../../src/db/postgres.js'
 import { instanceTypeXml } from '../fakes/aws-fixtures.js'
 import { MIGRATIONS_DIR } from '../../src/paths.js'
 import { productJson, startFakeAws } from '../fakes/fake-aws.js'
@@ -100,9 +103,16 @@ if (backend !== 'postgres') {
       return rows[0]!
     }
     const latestRun = async () =>
-      (await watcher.query<{ id: string; status: string; finished_at: Date | null; error: string | null }>(
-        'SELECT id, status, finished_at, error FROM refresh_runs ORDER BY id DESC LIMIT 1',
+      (await watcher.query<{ id: string; status: string; finished_at: Date | null; error: string | null; owner: string | null }>(
+        'SELECT id, status, finished_at, error, owner FROM refresh_runs ORDER BY id DESC LIMIT 1',
       )).rows[0]
+    /** A killed process writes no more heartbeats: make its run's last one as old as RUN_STALE_AFTER_MS
+     * would make it (rather than wait that long). */
+    const ageHeartbeat = (id: string) =>
+      watcher.query("UPDATE refresh_runs SET heartbeat_at = heartbeat_at - $1::double precision * interval '1 millisecond' WHERE id = $2", [
+        RUN_STALE_AFTER_MS + 1000,
+        id,
+      ])
     const backendOf = async () =>
       (await watcher.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [APP_NAME])).rows
     const gone = (pids: number[]) =>
@@ -140,7 +150,17 @@ if (backend !== 'postgres') {
       t.same(await state(), before, 'catalog version, rows and their contents are unchanged')
       const after = await latestRun()
       t.equal(after?.id, run?.id)
-      t.match(after, { status: 'running', finished_at: null, error: null }, 'the run row stays "running" for good: nobody is left to finish it')
+      t.match(after, { status: 'running', finished_at: null, error: null }, 'the run row stays "running": nobody is left to finish it')
+      t.match(after?.owner, new RegExp(` pid ${cli.child.pid} #[0-9a-f]{8}$`), 'and names the process that ran it')
+
+      // Its heartbeat stops: once it is stale, whoever lists the runs closes it.
+      await ageHeartbeat(after!.id)
+      const db = openPostgres({ connectionString: url! })
+      t.teardown(() => db.close())
+      const [listed] = await listRefreshRuns(db, 1)
+      t.match(listed, { id: Number(after!.id), status: 'failed', error: `abandoned: its process (${after!.owner}) is gone; nothing was written` })
+      t.ok(listed?.finishedAt)
+      t.same(await state(), before, 'and the catalog is still as it was')
     })
 
     // ---------------------------------------------------------------- 2. killed inside the write transaction
@@ -192,6 +212,7 @@ if (backend !== 'postgres') {
       const run = await latestRun()
       t.equal(run?.id, runId)
       t.match(run, { status: 'running', finished_at: null }, 'this run row stays "running" too')
+      await ageHeartbeat(runId)
 
       // Nothing is left locked: the next refresh runs to the end.
       const again = runCli({ DATABASE_URL: url!, AWS_ENDPOINT_URL: fake.url })
@@ -205,8 +226,17 @@ if (backend !== 'postgres') {
       t.ok(Number(now.version) > Number(before.version), `and lands as a newer version (${before.version} → ${now.version})`)
       t.equal(now.versions, '2', 'one more version row, no more')
       t.not(now.prices_md5, before.prices_md5, 'with the new prices')
-      const runs = await watcher.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM refresh_runs GROUP BY status ORDER BY status')
-      t.same(runs.rows, [{ status: 'running', n: 2 }, { status: 'succeeded', n: 1 }], 'the two killed runs are still "running" next to the one that succeeded')
+      const runs = await watcher.query<{ status: string; error: string | null }>('SELECT status, error FROM refresh_runs ORDER BY id')
+      t.match(
+        runs.rows,
+        [
+          { status: 'failed', error: /^abandoned: its process \(.* pid \d+ #[0-9a-f]{8}\) is gone; nothing was written$/ },
+          { status: 'failed', error: /^abandoned: its process \(.* pid \d+ #[0-9a-f]{8}\) is gone; nothing was written$/ },
+          { status: 'succeeded', error: null },
+        ],
+        'the two killed runs are closed (the first when it was listed, the second by the next refresh), next to the one that succeeded',
+      )
+      t.equal(runs.rows.length, 3)
     })
   })
 }

@@ -1,11 +1,26 @@
+// The admin doors: POST /v1/admin/refresh and GET /v1/admin/refresh-runs. One app for the file (each
+// app costs seconds: a database, migrations, the seed); a test that needs other settings changes them on
+// that app and puts them back. On PostgreSQL the app reaches its database through a TCP relay that can
+// freeze, as a server does that stops answering without closing its connections.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { fetchCatalog, type AwsSourceOptions } from '../../src/catalog/aws-source.js'
 import { currentVersion } from '../../src/catalog/repository.js'
 import type { SeedFile } from '../../src/catalog/seed.js'
+import { loadConfig } from '../../src/config.js'
+import type { Db } from '../../src/db/db.js'
 import { openPostgres } from '../../src/db/postgres.js'
-import { checkAdminAuth } from '../../src/http/admin.js'
+import {
+  DatabaseUnavailableError,
+  RefreshFailedError,
+  RefreshInProgressError,
+  RefreshRefusedError,
+  RefreshStoppedError,
+  RefreshTimeoutError,
+} from '../../src/catalog/refresh.js'
+import { checkAdminAuth, refreshErrorBody, refreshErrorCode } from '../../src/admin/index.js'
 import { instanceTypeXml, resetScenario, sdkClients } from '../fakes/aws-fixtures.js'
 import { productJson, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
 import { backend, buildTestApp, freshDatabase } from '../helper.js'
@@ -21,11 +36,81 @@ const newUsd = (usd: number) => Math.round((usd * 1.05) * 1e6) / 1e6
 const allTypesXml = seed.instanceTypes.map(instanceTypeXml)
 const allProducts = seedUsPrices.map((p) => productJson(p.instanceType, newUsd(p.usdPerHour).toFixed(6)))
 
+/** A TCP relay to the database that can freeze: bytes stop flowing both ways, connections stay open. */
+interface Relay {
+  url: string
+  port: number
+  freeze(): void
+  thaw(): void
+  close(): Promise<void>
+}
+
+async function startRelay(target: string): Promise<Relay> {
+  const to = new URL(target)
+  const sockets = new Set<Socket>()
+  const flushes: Array<() => void> = []
+  let frozen = false
+  const relay = (from: Socket, into: Socket) => {
+    const held: Buffer[] = []
+    from.on('data', (chunk: Buffer) => (frozen ? held.push(chunk) : into.write(chunk)))
+    from.on('end', () => into.end())
+    flushes.push(() => {
+      for (const chunk of held.splice(0)) into.write(chunk)
+    })
+  }
+  const server: Server = createServer((client) => {
+    const upstream = connect({ host: to.hostname, port: Number(to.port || 5432) })
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+      s.on('error', () => {
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    relay(client, upstream)
+    relay(upstream, client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  const url = new URL(target)
+  url.hostname = '127.0.0.1'
+  url.port = String(port)
+  return {
+    url: url.toString(),
+    port,
+    freeze: () => {
+      frozen = true
+    },
+    thaw: () => {
+      frozen = false
+      for (const flush of flushes) flush()
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
 let fake: FakeAws
 let aws: ReturnType<typeof sdkClients>
+let app: FastifyInstance
+let relay: Relay | null = null
 t.before(async () => {
   fake = await startFakeAws()
   aws = sdkClients(fake)
+  const { db: direct, url } = await freshDatabase(t)
+  let db: Db = direct
+  if (url) {
+    relay = await startRelay(url)
+    const r = relay
+    t.teardown(() => r.close())
+    db = openPostgres({ connectionString: relay.url })
+    t.teardown(() => db.close())
+  }
+  app = await buildTestApp(t, { db, env: { ADMIN_TOKEN: TOKEN }, deps: { refresh: { awsOptions: awsOptions() } } })
 })
 t.teardown(() => {
   aws.destroy()
@@ -35,12 +120,32 @@ const awsOptions = (): AwsSourceOptions => aws.options()
 
 const scenario = (s: Parameters<FakeAws['setScenario']>[0]) => resetScenario(fake, { products: allProducts, instanceTypes: allTypesXml, ...s })
 
-async function adminApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = { ADMIN_TOKEN: TOKEN }) {
-  return buildTestApp(t, { env, deps: { refresh: { awsOptions: awsOptions() } } })
+/** Sets what the app was built with for the rest of the test (and puts it back after). */
+function withSetting<K extends keyof FastifyInstance['ctx']['config']>(t: { teardown(fn: () => unknown): void }, key: K, value: FastifyInstance['ctx']['config'][K]) {
+  const before = app.ctx.config[key]
+  app.ctx.config[key] = value
+  t.teardown(() => {
+    app.ctx.config[key] = before
+  })
+}
+function withRefreshDep<K extends keyof NonNullable<FastifyInstance['ctx']['refresh']>>(
+  t: { teardown(fn: () => unknown): void },
+  key: K,
+  value: NonNullable<FastifyInstance['ctx']['refresh']>[K],
+) {
+  const deps = app.ctx.refresh!
+  const had = key in deps
+  const before = deps[key]
+  deps[key] = value
+  t.teardown(() => {
+    if (had) deps[key] = before
+    else delete deps[key]
+  })
 }
 
-const refresh = (app: FastifyInstance, body: object | undefined, headers: Record<string, string> = auth) =>
+const refresh = (body: object | undefined, headers: Record<string, string> = auth) =>
   app.inject({ method: 'POST', url: '/v1/admin/refresh', headers, ...(body ? { payload: body } : {}) })
+const runs = () => app.inject({ url: '/v1/admin/refresh-runs', headers: auth })
 
 t.test('checkAdminAuth', async (t) => {
   t.match(checkAdminAuth(null, `Bearer ${TOKEN}`), { ok: false, statusCode: 503, message: 'admin routes are disabled: set ADMIN_TOKEN' })
@@ -53,8 +158,25 @@ t.test('checkAdminAuth', async (t) => {
   t.same(checkAdminAuth(TOKEN, `bearer  ${TOKEN} `), { ok: true })
 })
 
+t.test('refresh errors: HTTP status and GraphQL code by kind', async (t) => {
+  const cases: [Error, number, string][] = [
+    [new RefreshInProgressError(1), 409, 'REFRESH_IN_PROGRESS'],
+    [new RefreshRefusedError(1, ['x']), 422, 'REFRESH_REFUSED'],
+    [new RefreshFailedError(1, 'x'), 502, 'AWS_UNAVAILABLE'],
+    [new RefreshTimeoutError(1, 'x'), 504, 'REFRESH_TIMED_OUT'],
+    [new RefreshStoppedError(1, 'x'), 503, 'SHUTTING_DOWN'],
+    [new DatabaseUnavailableError('x'), 503, 'DATABASE_UNAVAILABLE'],
+  ]
+  for (const [err, status, code] of cases) {
+    t.match(refreshErrorBody(err), { statusCode: status, message: err.message }, err.name)
+    t.equal(refreshErrorCode(err), code, err.name)
+  }
+  t.equal(refreshErrorBody(new Error('bug')), null)
+  t.equal(refreshErrorCode(new Error('bug')), null)
+})
+
 t.test('admin routes without ADMIN_TOKEN are disabled', async (t) => {
-  const app = await adminApp(t, {})
+  withSetting(t, 'adminToken', loadConfig({}).adminToken)
   for (const req of [
     { method: 'POST' as const, url: '/v1/admin/refresh', headers: auth },
     { method: 'GET' as const, url: '/v1/admin/refresh-runs', headers: auth },
@@ -66,20 +188,19 @@ t.test('admin routes without ADMIN_TOKEN are disabled', async (t) => {
 })
 
 t.test('POST /v1/admin/refresh', async (t) => {
-  const app = await adminApp(t)
   const before = app.ctx.catalog.current().version
 
   t.test('missing or wrong token: 401 with WWW-Authenticate, nothing runs', async (t) => {
     scenario({})
     for (const headers of [{} as Record<string, string>, { authorization: 'Bearer not-the-admin-token-at-all' }, { authorization: `Basic ${TOKEN}` }]) {
-      const res = await refresh(app, { regions: ['us-east-1'] }, headers)
+      const res = await refresh({ regions: ['us-east-1'] }, headers)
       t.equal(res.statusCode, 401)
       t.match(res.headers['www-authenticate'], /^Bearer/)
       t.match(res.json(), { statusCode: 401, error: 'Unauthorized', message: /bearer/i })
       t.notMatch(res.body, TOKEN, 'never echoes the token')
     }
-    const runs = await app.inject({ url: '/v1/admin/refresh-runs' })
-    t.equal(runs.statusCode, 401)
+    const list = await app.inject({ url: '/v1/admin/refresh-runs' })
+    t.equal(list.statusCode, 401)
     t.equal(fake.requests.length, 0, 'AWS was not called')
     t.equal((await app.ctx.db.query('SELECT 1 FROM refresh_runs')).rowCount, 0, 'no run recorded')
   })
@@ -94,11 +215,11 @@ t.test('POST /v1/admin/refresh', async (t) => {
       [{ regions: 'us-east-1,eu-west-1' }, /not a region code/],
     ]
     for (const [body, message] of cases) {
-      const res = await refresh(app, body as object)
+      const res = await refresh(body as object)
       t.equal(res.statusCode, 400, JSON.stringify(body))
       t.match(res.json(), { statusCode: 400, error: 'Bad Request', field: 'regions', message })
     }
-    const unknown = await refresh(app, { regions: ['us-east-1'], region: 'x' })
+    const unknown = await refresh({ regions: ['us-east-1'], region: 'x' })
     t.equal(unknown.statusCode, 400)
     t.match(unknown.json(), { field: 'region', message: /unknown field region/ })
     t.equal(fake.requests.length, 0)
@@ -106,7 +227,7 @@ t.test('POST /v1/admin/refresh', async (t) => {
 
   t.test('the right token refreshes the default region (AWS_REGION) and the app serves the new prices', async (t) => {
     scenario({})
-    const res = await refresh(app, undefined)
+    const res = await refresh(undefined)
     t.equal(res.statusCode, 200, res.body)
     const report = res.json()
     t.match(report, {
@@ -127,7 +248,7 @@ t.test('POST /v1/admin/refresh', async (t) => {
   t.test('the API returns only 5 types: 422 with the counts, nothing written', async (t) => {
     scenario({ instanceTypes: allTypesXml.slice(0, 5) })
     const version = app.ctx.catalog.current().version
-    const res = await refresh(app, { regions: ['us-east-1'] })
+    const res = await refresh({ regions: ['us-east-1'] })
     t.equal(res.statusCode, 422)
     t.match(res.json(), {
       statusCode: 422,
@@ -140,7 +261,7 @@ t.test('POST /v1/admin/refresh', async (t) => {
   t.test('AWS failing: 502 saying the catalog is unchanged, with the run id', async (t) => {
     scenario({ ec2Failure: { afterPage: 2, kind: 'http500' } })
     const version = app.ctx.catalog.current().version
-    const res = await refresh(app, { regions: ['us-east-1'] })
+    const res = await refresh({ regions: ['us-east-1'] })
     t.equal(res.statusCode, 502)
     t.match(res.json(), {
       statusCode: 502,
@@ -170,35 +291,137 @@ t.test('a refresh while another runs: 409', async (t) => {
   const gate = new Promise<void>((r) => (release = r))
   let fetching!: () => void
   const started = new Promise<void>((r) => (fetching = r))
-  const app = await buildTestApp(t, {
-    env: { ADMIN_TOKEN: TOKEN },
-    deps: {
-      refresh: {
-        awsOptions: awsOptions(),
-        fetch: async (regions, opts) => {
-          fetching()
-          await gate
-          return fetchCatalog(regions, opts)
-        },
-      },
-    },
+  withRefreshDep(t, 'fetch', async (regions, opts) => {
+    fetching()
+    await gate
+    return fetchCatalog(regions, opts)
   })
   scenario({})
-  const first = refresh(app, { regions: ['us-east-1'] })
+  const first = refresh({ regions: ['us-east-1'] })
   await started
-  const second = await refresh(app, { regions: ['us-east-1'] })
+  const second = await refresh({ regions: ['us-east-1'] })
   t.equal(second.statusCode, 409)
   t.match(second.json(), { statusCode: 409, error: 'Conflict', message: /another catalog refresh is in progress/ })
   release()
   t.equal((await first).statusCode, 200)
 })
 
+t.test('a refresh past REFRESH_TIMEOUT_SECONDS: 504, recorded as failed, catalog unchanged, the next one runs', async (t) => {
+  withSetting(t, 'refreshTimeoutSeconds', loadConfig({ REFRESH_TIMEOUT_SECONDS: '1' }).refreshTimeoutSeconds)
+  const version = app.ctx.catalog.current().version
+  t.equal((await currentVersion(app.ctx.db))?.version, version)
+
+  t.test('REST: AWS accepts and never answers', async (t) => {
+    scenario({ ec2Failure: { afterPage: 0, kind: 'hang' } })
+    const started = Date.now()
+    const res = await refresh({ regions: ['us-east-1'] })
+    const ms = Date.now() - started
+    t.equal(res.statusCode, 504, res.body)
+    t.match(res.headers['content-type'], /application\/json/)
+    const body = res.json()
+    t.same(Object.keys(body).sort(), ['error', 'message', 'statusCode'], 'the error shape')
+    t.match(body, {
+      statusCode: 504,
+      error: 'Gateway Timeout',
+      message: /^refresh run (\d+) failed, the catalog is unchanged: timed out after 1 s, the deadline set by REFRESH_TIMEOUT_SECONDS, while fetching from AWS: DescribeInstanceTypes for us-east-1 was stopped on page 1; the run was stopped$/,
+    })
+    t.ok(ms >= 950 && ms < 5000, `answered at the deadline (${ms} ms)`)
+    const runId = Number(/^refresh run (\d+)/.exec(body.message)![1])
+    const [latest] = (await runs()).json().items
+    t.match(latest, { id: runId, status: 'failed', error: /timed out after 1 s.*REFRESH_TIMEOUT_SECONDS/, catalogVersion: null })
+    t.ok(latest.finishedAt)
+    t.equal((await currentVersion(app.ctx.db))?.version, version, 'the catalog version is unchanged')
+    t.equal(app.ctx.catalog.current().version, version)
+  })
+
+  t.test('GraphQL refreshCatalog: the same run, the same message', async (t) => {
+    scenario({ ec2Failure: { afterPage: 0, kind: 'hang' } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: auth,
+      payload: { query: 'mutation { refreshCatalog(regions: ["us-east-1"]) { status catalogVersion } }' },
+    })
+    const body = res.json()
+    t.equal(body.data?.refreshCatalog ?? null, null)
+    t.match(body.errors?.[0]?.message, /timed out after 1 s, the deadline set by REFRESH_TIMEOUT_SECONDS, while fetching from AWS: DescribeInstanceTypes for us-east-1 was stopped on page 1/)
+    t.type(body.errors?.[0]?.extensions?.code, 'string', `with a code (${body.errors?.[0]?.extensions?.code})`)
+    t.equal((await runs()).json().items[0].status, 'failed')
+  })
+
+  t.test('the next refresh is not refused', async (t) => {
+    withSetting(t, 'refreshTimeoutSeconds', 300)
+    scenario({})
+    const res = await refresh({ regions: ['us-east-1'] })
+    t.equal(res.statusCode, 200, res.body)
+    t.equal(res.json().catalogVersion, version + 1)
+  })
+})
+
+t.test('the database does not answer: every admin route says 503, naming the database, never its address', async (t) => {
+  withRefreshDep(t, 'dbTimeoutMs', 300)
+
+  t.test('queries that never come back', async (t) => {
+    const db = app.ctx.db
+    const original = { query: db.query, tx: db.tx }
+    db.query = (() => new Promise<never>(() => {})) as Db['query']
+    db.tx = (() => new Promise<never>(() => {})) as Db['tx']
+    t.teardown(() => Object.assign(db, original))
+    scenario({})
+    const started = Date.now()
+    const list = await runs()
+    t.equal(list.statusCode, 503)
+    t.same(list.json(), {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `the database does not answer (${backend}: no answer within 0.3 s); the refresh runs cannot be listed`,
+    })
+    const post = await refresh({ regions: ['us-east-1'] })
+    t.equal(post.statusCode, 503)
+    t.same(post.json(), {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `the database does not answer (${backend}: no answer within 0.3 s); nothing was refreshed`,
+    })
+    t.ok(Date.now() - started < 4000, 'within the query timeout, not the refresh deadline')
+    t.equal(fake.requests.length, 0, 'AWS is not called when the run cannot be recorded')
+  })
+
+  t.test(
+    'a PostgreSQL server that freezes (connections open, no bytes back)',
+    { skip: backend !== 'postgres' && 'needs DATABASE_URL: the freeze is a TCP relay in front of a PostgreSQL server' },
+    async (t) => {
+      const r = relay!
+      scenario({})
+      r.freeze()
+      t.teardown(() => r.thaw())
+      const started = Date.now()
+      const list = await runs()
+      const post = await refresh({ regions: ['us-east-1'] })
+      t.ok(Date.now() - started < 4000, `both answered within the query timeout (${Date.now() - started} ms)`)
+      t.same([list.statusCode, post.statusCode], [503, 503])
+      t.match(list.json(), { statusCode: 503, error: 'Service Unavailable', message: /^the database does not answer \(postgres: .*\); the refresh runs cannot be listed$/ })
+      t.match(post.json(), { statusCode: 503, error: 'Service Unavailable', message: /^the database does not answer \(postgres: .*\); nothing was refreshed$/ })
+      const dbPort = new URL(process.env.DATABASE_URL!).port || '5432'
+      for (const res of [list, post]) {
+        t.notMatch(res.body, /127\.0\.0\.1|localhost/, 'no address')
+        t.notMatch(res.body, new RegExp(`\\b(${r.port}|${dbPort})\\b`), 'no port')
+      }
+      t.equal(fake.requests.length, 0)
+      r.thaw()
+      const after = await runs()
+      t.equal(after.statusCode, 200, 'answers again once the server does')
+    },
+  )
+})
+
 t.test('the routes are in the OpenAPI document under catalog', async (t) => {
-  const app = await adminApp(t)
   const doc = (await app.inject('/docs/json')).json()
   t.same(doc.paths['/v1/admin/refresh'].post.tags, ['catalog'])
   t.ok(doc.paths['/v1/admin/refresh'].post.responses['422'])
+  t.ok(doc.paths['/v1/admin/refresh'].post.responses['504'], 'the deadline answer is documented')
   t.same(doc.paths['/v1/admin/refresh-runs'].get.tags, ['catalog'])
+  t.ok(doc.paths['/v1/admin/refresh-runs'].get.responses['503'])
 })
 
 t.test(
@@ -216,7 +439,7 @@ t.test(
     t.equal(b.ctx.catalog.current().version, before)
 
     scenario({})
-    const res = await refresh(a, { regions: ['us-east-1'] })
+    const res = await a.inject({ method: 'POST', url: '/v1/admin/refresh', headers: auth, payload: { regions: ['us-east-1'] } })
     t.equal(res.statusCode, 200, res.body)
     const version = res.json().catalogVersion
     t.equal(version, before + 1)
@@ -224,13 +447,35 @@ t.test(
     const until = Date.now() + 5000
     while (b.ctx.catalog.current().version !== version && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
     const m5 = seedUsPrices.find((p) => p.instanceType === 'm5.large')!
-    for (const [name, app] of [
+    for (const [name, each] of [
       ['A (refreshed)', a],
       ['B (other replica)', b],
     ] as const) {
-      t.equal(app.ctx.catalog.current().version, version, `${name} serves version ${version}`)
-      t.equal(app.ctx.catalog.current().price('us-east-1', 'm5.large')?.usdPerHour, newUsd(m5.usdPerHour), `${name} serves the new price`)
-      t.equal((await app.inject('/readyz')).json().catalogVersion, version)
+      t.equal(each.ctx.catalog.current().version, version, `${name} serves version ${version}`)
+      t.equal(each.ctx.catalog.current().price('us-east-1', 'm5.large')?.usdPerHour, newUsd(m5.usdPerHour), `${name} serves the new price`)
+      t.equal((await each.inject('/readyz')).json().catalogVersion, version)
     }
   },
 )
+
+// Last: it closes the file's app.
+t.test('closing the app stops a refresh in flight: 503, recorded as failed at once', async (t) => {
+  scenario({ ec2Failure: { afterPage: 0, kind: 'hang' } })
+  const db = app.ctx.db
+  const pending = refresh({ regions: ['us-east-1'] })
+  const until = Date.now() + 20_000
+  while (fake.hanging() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+  t.equal(fake.hanging(), 1, 'the refresh waits for AWS')
+  const started = Date.now()
+  await app.close()
+  const res = await pending
+  t.ok(Date.now() - started < 4000, 'the shutdown did not wait for the refresh deadline')
+  t.equal(res.statusCode, 503)
+  t.match(res.json(), {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: /^refresh run \d+ failed, the catalog is unchanged: stopped while fetching from AWS \(the service is shutting down\)/,
+  })
+  const { rows } = await db.query<{ status: string; error: string }>('SELECT status, error FROM refresh_runs ORDER BY id DESC LIMIT 1')
+  t.match(rows[0], { status: 'failed', error: /the service is shutting down/ })
+})

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { listRefreshRuns, MAX_REGIONS } from '../../catalog/refresh.js'
+import { MAX_REGIONS } from '../../catalog/refresh.js'
 import { InputError } from '../../domain/types.js'
-import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../admin.js'
+import { checkAdminAuth, refreshAndReload, refreshErrorBody, refreshRunsWithContext, stopRefreshes } from '../../admin/index.js'
 import { errorBody, errorSchema } from '../errors.js'
 
 const countsSchema = { type: 'object', additionalProperties: { type: 'integer' } } as const
@@ -60,6 +60,10 @@ const authHeaders = {
 } as const
 
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
+  // preClose runs before fastify waits for the requests in flight (fastify docs, Hooks: preClose): a
+  // refresh then ends at once, recorded as failed, rather than holding the shutdown until its deadline.
+  app.addHook('preClose', async () => stopRefreshes(app.ctx, 'the service is shutting down'))
+
   const requireAdmin = async (request: FastifyRequest, reply: FastifyReply) => {
     const auth = checkAdminAuth(app.ctx.config.adminToken, request.headers.authorization)
     if (auth.ok) return
@@ -83,6 +87,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
           'Writes the whole new catalog in one transaction and bumps the catalog version, or writes nothing. ' +
           'Refuses (422) a result that would drop more than 10 % of the instance types or of a region’s prices; ' +
           'answers 409 while another replica refreshes. Branch-ENI limits keep their catalog values. ' +
+          'A run that outlasts REFRESH_TIMEOUT_SECONDS (or whose AWS calls time out) is stopped and answers 504; ' +
+          '503 when the database does not answer or the service is shutting down. ' +
           'Every run is recorded (GET /v1/admin/refresh-runs).',
         headers: authHeaders,
         body: {
@@ -105,6 +111,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
           422: errorSchema,
           502: errorSchema,
           503: errorSchema,
+          504: errorSchema,
         },
       },
     },
@@ -115,10 +122,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         throw new InputError(unknown[0]!, `unknown field ${unknown[0]}; the body takes only regions (a list of region codes)`)
       }
       try {
-        const report = await refreshWithContext(app.ctx, body.regions, request.log)
-        // This replica serves the new version at once; the others follow on the notification.
-        await app.ctx.catalog.reloadIfChanged()
-        return report
+        return await refreshAndReload(app.ctx, body.regions, request.log)
       } catch (err) {
         const mapped = refreshErrorBody(err)
         if (!mapped) throw err
@@ -134,6 +138,9 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['catalog'],
         summary: 'Recent catalog refresh runs, newest first (admin token)',
+        description:
+          'Runs left running by a process that is gone are closed (failed, "abandoned") first. ' +
+          '503 when the database does not answer.',
         headers: authHeaders,
         querystring: {
           type: 'object',
@@ -147,6 +154,15 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => ({ items: await listRefreshRuns(app.ctx.db, request.query.limit) }),
+    async (request, reply) => {
+      try {
+        return { items: await refreshRunsWithContext(app.ctx, request.query.limit) }
+      } catch (err) {
+        const mapped = refreshErrorBody(err)
+        if (!mapped) throw err
+        request.log.warn({ err }, 'refresh runs not listed: the database does not answer')
+        return reply.code(mapped.statusCode).send(mapped)
+      }
+    },
   )
 }
