@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
+import { AnswerPipeline } from './answers/pipeline.js'
 import { readSeed, ensureSeeded } from './catalog/seed.js'
 import { CatalogStore } from './catalog/store.js'
 import type { Config } from './config.js'
@@ -9,7 +10,7 @@ import type { Db } from './db/db.js'
 import { migrate, readMigrations } from './db/migrate.js'
 import { openDb } from './db/open.js'
 import type { AppContext } from './http/context.js'
-import { registerErrorHandling } from './http/errors.js'
+import { frameworkError, MAX_PARAM_LENGTH, registerErrorHandling } from './http/errors.js'
 import { securityPlugin } from './http/security.js'
 import { registerJsonBodyParser } from './http/json-body.js'
 import { registerMetrics } from './http/metrics.js'
@@ -74,7 +75,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // URLs the router cannot take in (bad percent-encoding, too long a name) go through the same request
+    // policy and error shape as the rest (errors.ts, frameworkError).
+    frameworkErrors: frameworkError,
+    // While closing, a request that arrives on an open connection is answered as usual, with
+    // `Connection: close`, instead of fastify's default 503 (node_modules/fastify/lib/route.js,
+    // return503OnClosing; https://fastify.dev/docs/latest/Reference/Server/#return503onclosing).
+    // Every replica answers from its catalog in memory until its last connection closes (server.ts).
+    return503OnClosing: false,
     // Behind a proxy the client is who X-Forwarded-For says, as far as the trusted hops go (TRUST_PROXY).
     // (A hop count is given as the function fastify makes of one: trust the first n hops.)
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
@@ -91,7 +100,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     throw err
   }
   const catalog = new CatalogStore(db, { pollSeconds: config.catalogPollSeconds, log: app.log })
-  const ctx: AppContext = { config, db, catalog, clock: deps.clock ?? (() => new Date()), refresh: deps.refresh ?? {} }
+  const clock = deps.clock ?? (() => new Date())
+  const answers = new AnswerPipeline(catalog, { clock, priceMaxAgeDays: config.priceMaxAgeDays }, config.memoryCacheMb * 1024 * 1024)
+  const ctx: AppContext = { config, db, catalog, answers, clock, refresh: deps.refresh ?? {} }
   app.decorate('ctx', ctx)
   // Before any route: its onRoute hook gives every route its request id, headers and rate limit.
   await app.register(securityPlugin)

@@ -7,11 +7,9 @@ import type { Parsed } from '../domain/fields.js'
 import { MODES, NotFoundError, type InstanceType, type Mode } from '../domain/types.js'
 import type { CAPACITY_FIELDS, MAX_PODS_FIELDS } from './inputs.js'
 import { InputError } from '../domain/types.js'
+import { within, type Asked, type Freshness, type Validity } from './pipeline.js'
 
-export interface Freshness {
-  clock: () => Date
-  priceMaxAgeDays: number
-}
+export type { Freshness } from './pipeline.js'
 
 /** The `catalog` field of every answer: which version, and how old the prices of the region are. */
 export interface CatalogStamp {
@@ -39,12 +37,22 @@ export function catalogStamp(snap: CatalogSnapshot, region: string, f: Freshness
  * with it; before the prices' own date the count stays 0. A region without prices has one stamp forever.
  * An answer that shows the stamp can be kept for this span.
  */
-export function catalogStampValidity(snap: CatalogSnapshot, region: string, f: Freshness): { from: number; until: number } {
+export function catalogStampValidity(snap: CatalogSnapshot, region: string, f: Freshness): Validity {
   const r = snap.regionPrices(region)
   if (!r) return { from: -Infinity, until: Infinity }
   const asOf = Date.parse(r.oldestAsOf)
   const days = Math.floor((f.clock().getTime() - asOf) / DAY_MS)
   return days < 1 ? { from: -Infinity, until: asOf + DAY_MS } : { from: asOf + days * DAY_MS, until: asOf + (days + 1) * DAY_MS }
+}
+
+/**
+ * The span over which every region's stamp stays what it is now: what an answer showing any region's
+ * freshness (the catalog summary, a GraphQL document) holds for.
+ */
+export function catalogValidity(snap: CatalogSnapshot, f: Freshness): Validity {
+  let v: Validity = { from: -Infinity, until: Infinity }
+  for (const r of snap.regions) v = within(v, catalogStampValidity(snap, r.region, f))
+  return v
 }
 
 /** GET /v1/catalog and GraphQL `catalog`: version, counts, and each region's price freshness. */
@@ -86,14 +94,14 @@ export interface InstanceTypeView extends InstanceType {
 }
 
 /** Default-option max pods for every mode of a type; the same for every request, so kept per catalog version. */
-export function defaultDensity(snap: CatalogSnapshot, it: InstanceType): Record<Mode, MaxPodsResult> {
-  return snap.memoize(`density:${it.name}`, () => maxPodsAllModes(it))
+export function defaultDensity(a: Asked, it: InstanceType): Record<Mode, MaxPodsResult> {
+  return a.memo(`density:${it.name}`, () => maxPodsAllModes(it))
 }
 
-export function instanceTypeView(snap: CatalogSnapshot, it: InstanceType, region: string): InstanceTypeView {
-  return snap.memoize(`view:${region}:${it.name}`, () => {
-    const all = defaultDensity(snap, it)
-    const p = snap.price(region, it.name)
+export function instanceTypeView(a: Asked, it: InstanceType, region: string): InstanceTypeView {
+  return a.memo(`view:${region}:${it.name}`, () => {
+    const all = defaultDensity(a, it)
+    const p = a.snap.price(region, it.name)
     const max: Record<string, number | null> = {}
     const rec: Record<string, number | null> = {}
     for (const mode of MODES) {
@@ -133,17 +141,15 @@ export function findInstanceType(snap: CatalogSnapshot, name: string, field = 'n
   )
 }
 
-export function listInstanceTypes(snap: CatalogSnapshot, q: { family: string | null; region: string }): InstanceTypeView[] {
-  return snap.memoize(`list:${q.region}:${q.family ?? '*'}`, () =>
-    snap.typeList.filter((t) => q.family === null || t.family === q.family).map((t) => instanceTypeView(snap, t, q.region)),
-  )
+export function listInstanceTypes(a: Asked, q: { family: string | null; region: string }): InstanceTypeView[] {
+  return a.snap.typeList.filter((t) => q.family === null || t.family === q.family).map((t) => instanceTypeView(a, t, q.region))
 }
 
 export type MaxPodsQuery = Parsed<typeof MAX_PODS_FIELDS>
 
-export function maxPodsAnswer(snap: CatalogSnapshot, name: string, q: MaxPodsQuery, field = 'name'): MaxPodsResult {
-  const it = findInstanceType(snap, name, field)
-  if (q.daemonSetsPerNode === 0 && q.maxPodsCap === null && q.os === 'linux') return defaultDensity(snap, it)[q.mode]
+export function maxPodsAnswer(a: Asked, name: string, q: MaxPodsQuery, field = 'name'): MaxPodsResult {
+  const it = findInstanceType(a.snap, name, field)
+  if (q.daemonSetsPerNode === 0 && q.maxPodsCap === null && q.os === 'linux') return defaultDensity(a, it)[q.mode]
   return maxPods(it, q.mode, { daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap, os: q.os })
 }
 

@@ -83,3 +83,52 @@ export const CAPACITY_FIELDS = {
 
 /** Accepted by every GET route that can answer in CSV; handled by the door, not the field tables. */
 export const FORMAT_FIELD = { format: { type: 'string', enum: ['json', 'csv'], description: 'csv for spreadsheets (or Accept: text/csv)' } }
+
+// The charts' questions (src/http/routes/charts.ts draws them).
+// Query words (textual enums are read in lower case) for the MaxPods fields of the same meaning.
+const MEASURES = ['recommended-max-pods', 'pods-for-workloads', 'max-pods'] as const
+export type Measure = (typeof MEASURES)[number]
+
+
+const width = {
+  type: 'integer',
+  min: 320,
+  max: 1600,
+  default: 720,
+  description: 'Drawing width in pixels (the height follows from the data); the page asks for its own column width',
+} as const
+
+export const POD_CHART_FIELDS = {
+  instanceTypes: {
+    type: 'list',
+    item: INSTANCE_TYPE_PATTERN,
+    allowed: 'an EC2 instance type name like m5.large',
+    // More groups of six bars than this is no longer a chart anyone reads.
+    maxItems: 12,
+    default: ['m5.large'],
+    description: 'Instance types to compare (comma-separated, at most 12)',
+  },
+  modes: {
+    type: 'list',
+    item: new RegExp(`^(${MODES.join('|')})$`),
+    allowed: `a mode (${MODES.join(', ')})`,
+    maxItems: MODES.length,
+    default: MODES,
+    description: 'Modes to draw, one bar each (default: all)',
+  },
+  measure: {
+    type: 'enum',
+    values: MEASURES,
+    default: 'recommended-max-pods',
+    description: 'Which number of GET /v1/instance-types/{name}/max-pods to draw: recommended-max-pods (what kubelet --max-pods gets), pods-for-workloads or max-pods (addresses only)',
+  },
+  daemonSetsPerNode: MAX_PODS_FIELDS.daemonSetsPerNode,
+  maxPodsCap: MAX_PODS_FIELDS.maxPodsCap,
+  width,
+} as const satisfies FieldTable
+
+export const COST_CHART_FIELDS = {
+  ...CAPACITY_FIELDS,
+  limit: { type: 'integer', min: 1, max: 40, default: 10, description: 'Bars: the N cheapest instance types (at most 40)' },
+  width,
+} as const satisfies FieldTable

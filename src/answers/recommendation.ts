@@ -11,8 +11,7 @@ export interface RecommendationAnswer extends RecommendationCore {
 /**
  * "Which CNI should we run": the scoring engine over the catalog in memory. Pod subnets, when given,
  * become the pod IP budget (usable addresses per AWS subnet). The same requirements on the same
- * catalog version always give the same answer, so it is kept per version: a repeated question
- * (a spreadsheet refreshing, a Slack channel asking again) costs a lookup.
+ * catalog version always give the same answer; the doors keep its rendered form (pipeline.ts).
  */
 export function recommendationAnswer(snap: CatalogSnapshot, req: Requirements, f: Freshness): RecommendationAnswer {
   let effective = req
@@ -22,6 +21,5 @@ export function recommendationAnswer(snap: CatalogSnapshot, req: Requirements, f
     }
     effective = { ...req, podIpBudget: subnetBudget(req.podSubnets).usable }
   }
-  const core = snap.memoize(`recommend:${JSON.stringify(effective)}`, () => recommend(effective, snap))
-  return { ...core, catalog: catalogStamp(snap, effective.region, f) }
+  return { ...recommend(effective, snap), catalog: catalogStamp(snap, effective.region, f) }
 }

@@ -1,4 +1,3 @@
-import { constants, gzipSync } from 'node:zlib'
 import type { InstanceType, Price } from '../domain/types.js'
 import type { CatalogVersion } from './repository.js'
 
@@ -12,8 +11,9 @@ export interface RegionPrices {
 }
 
 /**
- * One immutable catalog version in memory. Every answer is computed from a snapshot, never from the
- * database, so the hot path does no I/O and a refresh swaps the whole thing at once.
+ * One immutable catalog version in memory: data only. Every answer is computed from a snapshot, never
+ * from the database, so the hot path does no I/O and a refresh swaps the whole thing at once. What is
+ * kept of answers lives in the answer pipeline (src/answers/pipeline.ts), under one byte budget.
  */
 export class CatalogSnapshot {
   readonly version: number
@@ -24,11 +24,6 @@ export class CatalogSnapshot {
   readonly typeList: readonly InstanceType[]
   readonly regions: readonly RegionPrices[]
   private readonly prices: ReadonlyMap<string, ReadonlyMap<string, Price>>
-  private readonly memo = new BoundedCache<unknown>(20_000, () => 1)
-  private readonly bodies = new BoundedCache<Buffer>(64 * 1024 * 1024, (b) => b.length)
-  private readonly gzips = new WeakMap<Buffer, Buffer>()
-  /** Answers by the request that asked (http/kept.ts); bounded by their keys' size. */
-  private readonly byRequest = new BoundedCache<{ value: unknown; size: number }>(16 * 1024 * 1024, (e) => e.size)
 
   constructor(version: CatalogVersion, types: InstanceType[], prices: Price[]) {
     this.version = version.version
@@ -77,112 +72,5 @@ export class CatalogSnapshot {
 
   regionPrices(region: string): RegionPrices | undefined {
     return this.regions.find((r) => r.region === region)
-  }
-
-  /**
-   * Work that depends only on this catalog version (and the key) is done once and kept for the
-   * snapshot's life: a new version starts empty, so nothing stale survives a refresh. Bounded (LRU).
-   */
-  memoize<T>(key: string, compute: () => T): T {
-    const hit = this.memo.get(key)
-    if (hit !== undefined) return hit as T
-    const value = compute()
-    this.memo.set(key, value)
-    return value
-  }
-
-  /**
-   * The same for finished response bodies (JSON, CSV), kept as UTF-8 bytes: a repeated question on
-   * the same catalog version costs a lookup, not a computation, a serialisation and an encoding.
-   * Bounded by bytes (64 MiB, LRU).
-   */
-  body(key: string, render: () => string): Buffer {
-    const hit = this.bodies.get(key)
-    if (hit !== undefined) return hit
-    const value = Buffer.from(render(), 'utf8')
-    this.bodies.set(key, value)
-    return value
-  }
-
-  /**
-   * The gzip form of a body this snapshot keeps, made on first use and then kept beside it: weakly, so
-   * it goes when the body leaves the cache (its size is about a tenth of the body's, so the cache's
-   * byte budget bounds these too). A body is compressed once per catalog version, not per request.
-   */
-  gzipped(body: Buffer): Buffer {
-    let gz = this.gzips.get(body)
-    if (gz === undefined) {
-      gz = gzipSync(body, { level: constants.Z_BEST_COMPRESSION })
-      this.gzips.set(body, gz)
-    }
-    return gz
-  }
-
-  /**
-   * A finished answer kept under the request that asked for it (its URL as sent): the bodies themselves
-   * are the ones body() keeps, so an entry costs its key and a few references.
-   */
-  answerFor<T>(key: string): T | undefined {
-    return this.byRequest.get(key)?.value as T | undefined
-  }
-
-  keepAnswerFor(key: string, value: unknown): void {
-    this.byRequest.set(key, { value, size: 2 * key.length + 128 })
-  }
-
-  /** For bodies rendered elsewhere (GraphQL): look up, and keep. */
-  peekBody(key: string): Buffer | undefined {
-    return this.bodies.get(key)
-  }
-
-  keepBody(key: string, body: string | Buffer): Buffer {
-    const kept = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
-    this.bodies.set(key, kept)
-    return kept
-  }
-}
-
-/**
- * A bounded cache that keeps what is used: a hit only marks its entry (no reordering, so a hit costs
- * one Map lookup); when over budget, the oldest entries are evicted unless marked, and a marked one
- * gets a second chance at the young end (the CLOCK approximation of least-recently-used).
- */
-export class BoundedCache<V> {
-  private readonly map = new Map<string, { value: V; used: boolean }>()
-  private used = 0
-  constructor(
-    private readonly budget: number,
-    private readonly sizeOf: (v: V) => number,
-  ) {}
-
-  get(key: string): V | undefined {
-    const e = this.map.get(key)
-    if (e === undefined) return undefined
-    e.used = true
-    return e.value
-  }
-
-  set(key: string, value: V): void {
-    const size = this.sizeOf(value)
-    if (size > this.budget) return
-    const old = this.map.get(key)
-    if (old !== undefined) {
-      this.used -= this.sizeOf(old.value)
-      this.map.delete(key)
-    }
-    this.map.set(key, { value, used: false })
-    this.used += size
-    // Each entry is looked at most twice per eviction round, so this ends.
-    let guard = this.map.size * 2
-    for (const [k, e] of this.map) {
-      if (this.used <= this.budget || guard-- <= 0) break
-      this.map.delete(k)
-      if (e.used && k !== key) {
-        e.used = false
-        this.map.set(k, e)
-      } else {
-        this.used -= this.sizeOf(e.value)
-      }
-    }
   }
 }

@@ -8,6 +8,7 @@ import { getOperationAST, GraphQLError, Kind, Location, parse, type DocumentNode
 import {
   capacityPlanAnswer,
   catalogSummary,
+  catalogValidity,
   findInstanceType,
   listInstanceTypes,
   maxPodsAnswer,
@@ -19,8 +20,9 @@ import { isEksNode } from '../domain/density.js'
 import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
-import { checkAdminAuth, refreshErrorBody, refreshWithContext } from '../http/admin.js'
-import { encodeKept, JSON_TYPE, sendBody } from '../http/cached.js'
+import { checkAdminAuth, refreshAndReload, refreshErrorBody, refreshErrorCode } from '../admin/index.js'
+import { encodeKept, JSON_TYPE, sendAnswer } from '../http/cached.js'
+import type { Asked } from '../answers/pipeline.js'
 import { GRAPHQL_SCHEMA_FILE } from '../paths.js'
 import { checkQueryLimits, type QueryLimits } from './cost.js'
 
@@ -44,8 +46,10 @@ export const QUERY_LIMITS: QueryLimits = {
 
 declare module 'mercurius' {
   interface MercuriusContext {
-    /** The catalog version this request answers from, fixed for the whole request. */
+    /** The catalog version this request answers from, fixed for the whole request… */
     snap: CatalogSnapshot
+    /** …as the answer pipeline sees it (what is kept for it). */
+    asked: Asked
     authorization: string | undefined
   }
 }
@@ -153,12 +157,11 @@ function requestProblem(original: Error & { statusCode?: unknown; code?: unknown
   return { status, error: { message, extensions: { code, ...(original.field ? { field: original.field } : {}) } } }
 }
 
-const REFRESH_CODES: Record<number, string> = { 409: 'REFRESH_IN_PROGRESS', 422: 'REFRESH_REFUSED', 502: 'AWS_UNAVAILABLE', 503: 'DATABASE_UNAVAILABLE' }
 
 type Tagged = InstanceType & { __region: string }
 
 export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
-  const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
+  const freshness = () => app.ctx.answers.freshness
 
   const resolvers: IResolvers = {
     Query: {
@@ -168,12 +171,12 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
       }),
       instanceTypes: guard((_root, args: { family?: string; region: string }, ctx: Ctx) => {
         const q = parseFields(INSTANCE_TYPES_FIELDS, restArgs(args, []), { textual: false })
-        return listInstanceTypes(ctx.snap, q).map((t) => ({ ...t, __region: q.region }))
+        return listInstanceTypes(ctx.asked, q).map((t) => ({ ...t, __region: q.region }))
       }),
       maxPods: guard((_root, args: Record<string, unknown>, ctx: Ctx) => {
         const { instanceType, ...rest } = args
         const q = parseFields(MAX_PODS_FIELDS, restArgs(rest, ['mode', 'os']), { textual: false })
-        return maxPodsAnswer(ctx.snap, String(instanceType), q, 'instanceType')
+        return maxPodsAnswer(ctx.asked, String(instanceType), q, 'instanceType')
       }),
       recommend: guard((_root, args: { requirements: Record<string, unknown> }, ctx: Ctx) => {
         const raw = restArgs(args.requirements, ['performance', ...LEVEL_NEEDS])
@@ -195,7 +198,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
           throw new mercurius.ErrorWithProps(auth.message, { code: auth.statusCode === 503 ? 'NOT_CONFIGURED' : 'UNAUTHENTICATED' })
         }
         try {
-          const report = await refreshWithContext(app.ctx, args.regions ?? undefined, app.log)
+          const report = await refreshAndReload(app.ctx, args.regions ?? undefined, app.log)
           return {
             ...report,
             prices: { total: report.prices.total, byRegion: Object.entries(report.prices.byRegion).map(([region, count]) => ({ region, count })) },
@@ -203,7 +206,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
           }
         } catch (err) {
           const body = refreshErrorBody(err)
-          if (body) throw new mercurius.ErrorWithProps(body.message, { code: REFRESH_CODES[body.statusCode] ?? 'REFRESH_FAILED' })
+          if (body) throw new mercurius.ErrorWithProps(body.message, { code: refreshErrorCode(err) ?? 'REFRESH_FAILED' })
           return clientError(err)
         }
       },
@@ -235,7 +238,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
         queries.map(({ obj, params }) => {
           try {
             // The same answer as GET /v1/instance-types/{name}/max-pods and Query.maxPods.
-            return maxPodsAnswer(ctx.snap, obj.name, parseFields(MAX_PODS_FIELDS, restArgs(params, ['mode', 'os']), { textual: false }))
+            return maxPodsAnswer(ctx.asked, obj.name, parseFields(MAX_PODS_FIELDS, restArgs(params, ['mode', 'os']), { textual: false }))
           } catch (err) {
             // A loader answers per item: an Error in the array fails only that field.
             return err instanceof InputError
@@ -246,26 +249,26 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
     },
   }
 
-  // Queries are pure functions of the document, the variables, the catalog version and the day (price
-  // age): their finished responses are kept with the catalog version, like REST's. Only documents with
-  // no mutation in them and answers without errors are kept.
-  const DAY_MS = 86_400_000
-  const pending = new WeakMap<object, { key: string; snap: CatalogSnapshot }>()
+  // Queries are pure functions of the document, the variables and the catalog version, except for price
+  // freshness, which holds over catalogValidity (every region's stamp, as REST's catalogStampValidity):
+  // their finished responses are kept in the answer pipeline's one cache, counted with their key (the
+  // document text). Only documents with no mutation in them and answers without errors are kept.
+  const pending = new WeakMap<object, { key: string; asked: Asked }>()
   app.addHook('preHandler', async (request, reply) => {
     const body = request.body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined
     if (request.method !== 'POST' || !body || typeof body.query !== 'string' || /\b(mutation|subscription)\b/.test(body.query)) return
-    const snap = app.ctx.catalog.current()
-    const day = Math.floor(app.ctx.clock().getTime() / DAY_MS)
-    const key = `gql:${day}:${JSON.stringify([body.query, body.variables ?? null, body.operationName ?? null])}`
-    const hit = snap.peekBody(key)
-    if (hit) return sendBody(reply.type(JSON_TYPE), snap, hit)
-    pending.set(request, { key, snap }) // kept with the version that answered, even if a newer one lands meanwhile
+    const asked = app.ctx.answers.current()
+    const key = `gql:${JSON.stringify([body.query, body.variables ?? null, body.operationName ?? null])}`
+    const hit = asked.peek(key)
+    if (hit) return sendAnswer(reply, asked, { key, rendered: hit })
+    pending.set(request, { key, asked }) // kept with the version that answered, even if a newer one lands meanwhile
   })
   app.addHook('onSend', async (request, reply, payload) => {
     const p = pending.get(request)
     if (p && reply.statusCode === 200 && typeof payload === 'string' && !payload.includes('"errors"')) {
       // Kept, and sent as a kept answer is (gzipped when the client accepts it), from the first time on.
-      return encodeKept(reply, p.snap, p.snap.keepBody(p.key, payload))
+      const rendered = p.asked.keep(p.key, { body: Buffer.from(payload, 'utf8'), type: JSON_TYPE, disposition: null, valid: catalogValidity(p.asked.snap, freshness()) })
+      return encodeKept(reply, p.asked, { key: p.key, rendered })
     }
     return payload
   })
@@ -276,7 +279,10 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
     loaders,
     graphiql: false, // served by our own page, from local files (see routes/graphiql.ts)
     jit: 1,
-    context: (request) => ({ snap: app.ctx.catalog.current(), authorization: request.headers.authorization }),
+    context: (request) => {
+      const asked = app.ctx.answers.current()
+      return { snap: asked.snap, asked, authorization: request.headers.authorization }
+    },
     errorFormatter: (execution, context) => {
       const ctx = context as Ctx
       const shaped: GraphQLFormattedError[] = []

@@ -1,3 +1,4 @@
+import type { AnswerPipeline } from '../answers/pipeline.js'
 import type { Config } from '../config.js'
 import type { RefreshDeps } from '../catalog/refresh.js'
 import type { CatalogStore } from '../catalog/store.js'
@@ -8,6 +9,8 @@ export interface AppContext {
   config: Config
   db: Db
   catalog: CatalogStore
+  /** The one answer pipeline every door asks (src/answers/pipeline.ts), with the one cache. */
+  answers: AnswerPipeline
   clock: () => Date
   /** How catalog refreshes reach AWS (injectable for tests); empty = the real SDK clients. */
   refresh?: RefreshDeps

@@ -2,7 +2,8 @@
 // row of stable snake_case names, plain numbers (dot decimal, no currency sign, no thousands separator),
 // empty cells for null, and text cells that a spreadsheet would run as a formula defused with a quote.
 import type { FastifyRequest } from 'fastify'
-import { ALWAYS, type SentAnswer, type Validity } from './cached.js'
+import { ALWAYS, type Asked, type Validity } from '../answers/pipeline.js'
+import type { KeptAnswer } from './cached.js'
 
 export interface CsvColumn<T> {
   name: string
@@ -36,7 +37,8 @@ export function wantsCsv(request: FastifyRequest): boolean {
 
 export const CSV_TYPE = 'text/csv; charset=utf-8; header=present'
 
-/** A kept CSV body as an answer to send and keep (kept.ts): named for download, gzipped when the client accepts it (sendBody). */
-export function csvAnswer(filename: string, body: Buffer, valid: Validity = ALWAYS): SentAnswer {
-  return { body, type: CSV_TYPE, disposition: `inline; filename="${filename}"`, valid }
+/** An answer as CSV, kept under `csv:` + its canonical question: named for download, gzipped when the client accepts it. */
+export function csvAnswer(a: Asked, key: string, filename: string, render: () => string, valid: Validity = ALWAYS): KeptAnswer {
+  const k = `csv:${key}`
+  return { key: k, rendered: a.rendered(k, () => ({ body: Buffer.from(render(), 'utf8'), type: CSV_TYPE, disposition: `inline; filename="${filename}"`, valid })) }
 }

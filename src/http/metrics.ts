@@ -180,13 +180,59 @@ export class RequestMetrics {
 }
 
 /** A fresh registry with every metric of the service, reading `ctx` at scrape time. */
-export function createMetrics(ctx: Pick<AppContext, 'db' | 'catalog' | 'clock' | 'config'>): AppMetrics {
+export function createMetrics(ctx: Pick<AppContext, 'db' | 'catalog' | 'clock' | 'config' | 'answers'>): AppMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
   const http = new RequestMetrics()
 
   const { catalog } = ctx
+  // The answer pipeline's one cache (MEMORY_CACHE_MB): its size against its budget, and how often it answered.
+  const cache = ctx.answers.cache
+  new Gauge({
+    name: 'cni_answer_cache_bytes',
+    help: 'Bytes the answer cache holds: rendered answers, their gzip copies, worked-out values and their keys',
+    registers: [registry],
+    collect() {
+      this.set(cache.bytes)
+    },
+  })
+  new Gauge({
+    name: 'cni_answer_cache_budget_bytes',
+    help: 'The answer cache budget (MEMORY_CACHE_MB)',
+    registers: [registry],
+    collect() {
+      this.set(cache.budget)
+    },
+  })
+  new Gauge({
+    name: 'cni_answer_cache_entries',
+    help: 'Entries in the answer cache',
+    registers: [registry],
+    collect() {
+      this.set(cache.entries)
+    },
+  })
+  new Counter({
+    name: 'cni_answer_cache_lookups_total',
+    help: 'Answer cache lookups by result (hit, miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc({ result: 'hit' }, cache.hits)
+      this.inc({ result: 'miss' }, cache.misses)
+    },
+  })
+  new Counter({
+    name: 'cni_answer_cache_evictions_total',
+    help: 'Answers evicted from the cache to stay within its budget',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(cache.evictions)
+    },
+  })
   new Gauge({
     name: 'cni_catalog_version',
     help: 'The catalog version this replica serves from memory (0 before the first load)',

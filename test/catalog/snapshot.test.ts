@@ -1,62 +1,84 @@
 import t from 'tap'
 import { gunzipSync } from 'node:zlib'
-import { BoundedCache, CatalogSnapshot } from '../../src/catalog/snapshot.js'
+import { AnswerCache, estimateBytes } from '../../src/answers/cache.js'
+import { AnswerPipeline } from '../../src/answers/pipeline.js'
+import { CatalogSnapshot } from '../../src/catalog/snapshot.js'
 
-t.test('the bounded cache keeps what is used and stays within its budget', async (t) => {
-  const c = new BoundedCache<string>(10, (s) => s.length)
-  c.set('a', 'aaaa')
-  c.set('b', 'bbbb')
-  t.equal(c.get('a'), 'aaaa') // a is used: it survives the next eviction
-  c.set('c', 'cccc') // 12 > 10: the oldest unused (b) goes
-  t.equal(c.get('b'), undefined)
-  t.equal(c.get('a'), 'aaaa')
-  t.equal(c.get('c'), 'cccc')
-  c.set('big', 'x'.repeat(11))
-  t.equal(c.get('big'), undefined, 'an entry larger than the budget is not kept')
-  for (let i = 0; i < 1000; i++) c.set(`k${i}`, 'zz')
-  let kept = 0
-  for (let i = 0; i < 1000; i++) if (c.get(`k${i}`)) kept++
-  t.ok(kept <= 5, `at most budget/size entries kept (${kept})`)
-  c.set('same', 'one')
-  c.set('same', 'two')
-  t.equal(c.get('same'), 'two', 'a key set again is replaced')
-})
-
-t.test('a snapshot answers prices and regions, and memoizes per version', async (t) => {
-  const it = { name: 'm5.large', family: 'm5' } as never
-  const snap = new CatalogSnapshot({ version: 7, createdAt: '2026-11-01T00:00:00.000Z', source: 'seed', instanceTypes: 1, prices: 2 }, [it], [
+const snapshot = (version: number) =>
+  new CatalogSnapshot({ version, createdAt: '2026-11-01T00:00:00.000Z', source: 'seed', instanceTypes: 1, prices: 2 }, [{ name: 'm5.large', family: 'm5' } as never], [
     { region: 'us-east-1', instanceType: 'm5.large', usdPerHour: 0.096, source: 's', asOf: '2026-07-20T00:00:00.000Z' },
     { region: 'eu-west-1', instanceType: 'm5.large', usdPerHour: 0.107, source: 's', asOf: '2026-08-21T00:00:00.000Z' },
   ])
+
+t.test('a snapshot is data: prices and regions', async (t) => {
+  const snap = snapshot(7)
   t.equal(snap.price('eu-west-1', 'm5.large')?.usdPerHour, 0.107)
   t.equal(snap.price('ap-east-1', 'm5.large'), undefined)
   t.same(snap.regions.map((r) => r.region), ['eu-west-1', 'us-east-1'])
-  let calls = 0
-  const f = () => ++calls
-  t.equal(snap.memoize('k', f), 1)
-  t.equal(snap.memoize('k', f), 1, 'computed once')
-  t.same(snap.body('b', () => 'é'), Buffer.from('é'))
-  t.equal(snap.peekBody('nope'), undefined)
-  snap.keepBody('kept', 'x')
-  t.same(snap.peekBody('kept'), Buffer.from('x'))
-
-  const big = snap.body('big', () => 'pods per node, '.repeat(500))
-  const gz = snap.gzipped(big)
-  t.ok(gunzipSync(gz).equals(big), 'the gzip copy unzips to the body')
-  t.equal(snap.gzipped(big), gz, 'compressed once, then kept beside the body')
-  t.equal(snap.gzipped(snap.body('big', () => 'never rendered again')), gz, 'the kept body finds its copy')
+  t.notOk('memoize' in snap || 'body' in snap || 'gzipped' in snap, 'no caches on the snapshot')
 })
 
-t.test('answers kept by request: per snapshot, bounded by their keys', async (t) => {
-  const make = () => new CatalogSnapshot({ version: 1, createdAt: '2026-11-01T00:00:00.000Z', source: 'seed', instanceTypes: 0, prices: 0 }, [], [])
-  const snap = make()
-  t.equal(snap.answerFor('/v1/x'), undefined)
-  snap.keepAnswerFor('/v1/x', 'answer')
-  t.equal(snap.answerFor('/v1/x'), 'answer')
-  t.equal(make().answerFor('/v1/x'), undefined, 'another snapshot (a new catalog version) keeps nothing of this one')
-  const long = `/v1/y?q=${'z'.repeat(8000)}`
-  for (let i = 0; i < 2000; i++) snap.keepAnswerFor(`${long}${i}`, i)
-  let kept = 0
-  for (let i = 0; i < 2000; i++) if (snap.answerFor(`${long}${i}`) !== undefined) kept++
-  t.ok(kept < 2000 && kept > 100, `long keys are bounded by their size (${kept} of 2000 kept)`)
+t.test('the answer cache keeps what is used, counts keys, and stays within its budget', async (t) => {
+  const overhead = AnswerCache.keyBytes('a')
+  const c = new AnswerCache(3 * (4 + overhead))
+  c.set('a', 'aaaa', 4)
+  c.set('b', 'bbbb', 4)
+  c.set('c', 'cccc', 4)
+  t.equal(c.get('a'), 'aaaa') // a is used: it survives the next eviction
+  c.set('d', 'dddd', 4) // over budget: the oldest unused (b) goes
+  t.equal(c.get('b'), undefined)
+  t.equal(c.get('a'), 'aaaa')
+  t.ok(c.bytes <= c.budget)
+  t.ok(c.evictions >= 1)
+  c.set('big', 'x', c.budget)
+  t.equal(c.get('big'), undefined, 'an entry larger than the budget is not kept')
+  // Long keys cost their own bytes: a flood of distinct long keys cannot grow the cache past its budget.
+  const flood = new AnswerCache(1024 * 1024)
+  const long = `q=${'z'.repeat(8000)}`
+  for (let i = 0; i < 2000; i++) flood.set(`${long}${i}`, i, 8)
+  t.ok(flood.bytes <= flood.budget, `bytes ${flood.bytes} within ${flood.budget}`)
+  t.ok(flood.entries < 100, `long keys bounded by their size (${flood.entries} kept)`)
+  t.equal(flood.hits + flood.misses, 0, 'set counts no lookups')
+  flood.get('nope')
+  t.equal(flood.misses, 1)
+  t.ok(estimateBytes({ a: 'é' }) >= Buffer.byteLength('{"a":"é"}'), 'a value is counted at least at its JSON size')
+})
+
+t.test('the pipeline: one cache per catalog version, gzip kept beside the body and counted', async (t) => {
+  let current = snapshot(1)
+  const p = new AnswerPipeline({ current: () => current }, { clock: () => new Date('2026-11-02T00:00:00Z'), priceMaxAgeDays: 180 }, 1024 * 1024)
+  const a = p.current()
+  let calls = 0
+  t.equal(a.memo('k', () => ++calls), 1)
+  t.equal(a.memo('k', () => ++calls), 1, 'computed once')
+  const r = a.rendered('big', () => ({ body: Buffer.from('pods per node, '.repeat(500)), type: 'text/plain', disposition: null, valid: { from: -Infinity, until: Infinity } }))
+  const before = p.cache.bytes
+  const gz = a.gzipped('big', r)
+  t.ok(gunzipSync(gz).equals(r.body), 'the gzip copy unzips to the body')
+  t.equal(a.gzipped('big', r), gz, 'compressed once')
+  t.equal(p.cache.bytes, before + gz.length, 'the gzip copy is counted in the same budget')
+  t.equal(a.rendered('big', () => ({ body: Buffer.from('never'), type: 'x', disposition: null, valid: { from: -Infinity, until: Infinity } })), r)
+
+  current = snapshot(2)
+  const b = p.current()
+  t.not(b, a)
+  t.equal(p.cache.entries, 0, 'a new catalog version starts empty')
+  t.equal(a.memo('k', () => ++calls), 2, 'a request still on the old version computes, and keeps nothing')
+  t.equal(p.cache.entries, 0)
+  t.equal(b.memo('k', () => ++calls), 3)
+})
+
+t.test('a kept answer holds only over its validity', async (t) => {
+  let now = Date.parse('2026-11-02T00:00:00Z')
+  const snap = snapshot(1)
+  const p = new AnswerPipeline({ current: () => snap }, { clock: () => new Date(now), priceMaxAgeDays: 180 }, 1024 * 1024)
+  const a = p.current()
+  let n = 0
+  const render = () => ({ body: Buffer.from(String(++n)), type: 'text/plain', disposition: null, valid: { from: now - 1000, until: now + 1000 } })
+  t.equal(a.rendered('k', render).body.toString(), '1')
+  t.equal(a.rendered('k', render).body.toString(), '1', 'kept while it holds')
+  now += 1000
+  t.equal(a.rendered('k', render).body.toString(), '2', 'rendered again once the span ends')
+  now -= 5000
+  t.equal(a.rendered('k', render).body.toString(), '3', 'and when the clock goes back before it')
 })

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { capacityPlanAnswer, catalogStamp, catalogStampValidity, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
-import { jsonAnswer, type SentAnswer } from '../cached.js'
-import { keptAnswers } from '../kept.js'
+import { jsonAnswer, sendAnswer, type KeptAnswer } from '../cached.js'
+import type { Asked } from '../../answers/pipeline.js'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
 import type { CapacityRow } from '../../domain/capacity.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
@@ -71,20 +71,25 @@ const planSchema = {
 }
 
 export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
-  // A spreadsheet re-fetches the same URL: the rendered body is kept per catalog version and question
-  // (and under the request as sent, see kept.ts), until the prices' day count moves.
-  const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
-  const kept = keptAnswers(app.ctx, { csv: true })
-  const render = (request: FastifyRequest, snap: CatalogSnapshot, q: CapacityQuery): SentAnswer => {
-    const key = `plan:${JSON.stringify(q)}:${JSON.stringify(catalogStamp(snap, q.region, f))}`
-    const answer = (): CapacityPlanAnswer => capacityPlanAnswer(snap, q, f)
-    const valid = catalogStampValidity(snap, q.region, f)
-    if (!wantsCsv(request)) return jsonAnswer(snap, key, answer, valid)
-    const csv = snap.body(`csv:${key}`, () => {
-      const plan = answer()
-      return toCsv(CSV_COLUMNS, plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods })))
-    })
-    return csvAnswer('capacity-plan.csv', csv, valid)
+  // A spreadsheet re-fetches the same question: its rendered body is kept per catalog version under the
+  // parsed question, until the prices' day count moves (catalogStampValidity).
+  const answers = app.ctx.answers
+  const f = answers.freshness
+  const render = (request: FastifyRequest, a: Asked, q: CapacityQuery): KeptAnswer => {
+    const key = `plan:${JSON.stringify(q)}`
+    const answer = (): CapacityPlanAnswer => capacityPlanAnswer(a.snap, q, f)
+    const valid = catalogStampValidity(a.snap, q.region, f)
+    if (!wantsCsv(request)) return jsonAnswer(a, key, answer, valid)
+    return csvAnswer(
+      a,
+      key,
+      'capacity-plan.csv',
+      () => {
+        const plan = answer()
+        return toCsv(CSV_COLUMNS, plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods })))
+      },
+      valid,
+    )
   }
 
   const description =
@@ -96,7 +101,6 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     '/v1/capacity-plans',
     {
       validatorCompiler: documentedOnly,
-      onRequest: kept.onRequest,
       schema: {
         tags: ['capacity'],
         summary: 'Capacity plan for a workload (JSON, or CSV with format=csv / Accept: text/csv)',
@@ -106,8 +110,8 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const snap = app.ctx.catalog.current()
-      return kept.send(request, reply, snap, () => render(request, snap, parseQuery(CAPACITY_FIELDS, request)))
+      const a = answers.current()
+      return sendAnswer(reply, a, render(request, a, parseQuery(CAPACITY_FIELDS, request)))
     },
   )
 
@@ -125,8 +129,8 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const snap = app.ctx.catalog.current()
-      return kept.send(request, reply, snap, () => render(request, snap, parseBody(CAPACITY_FIELDS, request)))
+      const a = answers.current()
+      return sendAnswer(reply, a, render(request, a, parseBody(CAPACITY_FIELDS, request)))
     },
   )
 }

@@ -1,18 +1,14 @@
 // Charts as SVG, for people who would rather look than read: the advisor page, Slack messages and the
 // portal link to these URLs. Each route asks the same answers as the JSON routes and only draws them.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { capacityPlanAnswer, maxPodsAnswer } from '../../answers/answers.js'
-import { CAPACITY_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
+import { capacityPlanAnswer, catalogStampValidity, maxPodsAnswer } from '../../answers/answers.js'
+import type { Asked, Validity } from '../../answers/pipeline.js'
+import { sendAnswer } from '../cached.js'
+import { COST_CHART_FIELDS, POD_CHART_FIELDS, type Measure } from '../../answers/inputs.js'
 import { barChartSvg, formatNumber } from '../../charts/svg.js'
-import type { FieldTable } from '../../domain/fields.js'
-import { INSTANCE_TYPE_PATTERN } from '../../domain/requirements.js'
 import { MODES } from '../../domain/types.js'
 import { errorSchema } from '../errors.js'
 import { documentedOnly, parseQuery, querySchema } from '../input.js'
-
-// Query words (textual enums are read in lower case) for the MaxPods fields of the same meaning.
-const MEASURES = ['recommended-max-pods', 'pods-for-workloads', 'max-pods'] as const
-type Measure = (typeof MEASURES)[number]
 
 const MEASURE_FIELD = { 'recommended-max-pods': 'recommendedMaxPods', 'pods-for-workloads': 'podsForWorkloads', 'max-pods': 'maxPods' } as const
 
@@ -22,60 +18,19 @@ const MEASURE_WORDS: Record<Measure, string> = {
   'max-pods': 'max pods per node by addresses alone (before the EKS cap)',
 }
 
-const width = {
-  type: 'integer',
-  min: 320,
-  max: 1600,
-  default: 720,
-  description: 'Drawing width in pixels (the height follows from the data); the page asks for its own column width',
-} as const
-
-export const POD_CHART_FIELDS = {
-  instanceTypes: {
-    type: 'list',
-    item: INSTANCE_TYPE_PATTERN,
-    allowed: 'an EC2 instance type name like m5.large',
-    // More groups of six bars than this is no longer a chart anyone reads.
-    maxItems: 12,
-    default: ['m5.large'],
-    description: 'Instance types to compare (comma-separated, at most 12)',
-  },
-  modes: {
-    type: 'list',
-    item: new RegExp(`^(${MODES.join('|')})$`),
-    allowed: `a mode (${MODES.join(', ')})`,
-    maxItems: MODES.length,
-    default: MODES,
-    description: 'Modes to draw, one bar each (default: all)',
-  },
-  measure: {
-    type: 'enum',
-    values: MEASURES,
-    default: 'recommended-max-pods',
-    description: 'Which number of GET /v1/instance-types/{name}/max-pods to draw: recommended-max-pods (what kubelet --max-pods gets), pods-for-workloads or max-pods (addresses only)',
-  },
-  daemonSetsPerNode: MAX_PODS_FIELDS.daemonSetsPerNode,
-  maxPodsCap: MAX_PODS_FIELDS.maxPodsCap,
-  width,
-} as const satisfies FieldTable
-
-export const COST_CHART_FIELDS = {
-  ...CAPACITY_FIELDS,
-  limit: { type: 'integer', min: 1, max: 40, default: 10, description: 'Bars: the N cheapest instance types (at most 40)' },
-  width,
-} as const satisfies FieldTable
-
 // Charts change only with the catalog (a refresh at most every few minutes matters little to a picture).
 const CACHE_CONTROL = 'public, max-age=300'
 
-function sendSvg(reply: FastifyReply, svg: string): FastifyReply {
-  return reply
-    .type('image/svg+xml; charset=utf-8')
+const SVG_TYPE = 'image/svg+xml; charset=utf-8'
+
+/** A chart is an answer like any other: drawn once per catalog version and question, kept in the pipeline. */
+function sendSvg(reply: FastifyReply, a: Asked, key: string, draw: () => string, valid?: Validity): FastifyReply {
+  const rendered = a.rendered(key, () => ({ body: Buffer.from(draw(), 'utf8'), type: SVG_TYPE, disposition: null, valid: valid ?? { from: -Infinity, until: Infinity } }))
+  reply
     .header('cache-control', CACHE_CONTROL)
-    .header('x-content-type-options', 'nosniff')
     // An SVG opened on its own is a document: it may run nothing and load nothing.
     .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-    .send(svg)
+  return sendAnswer(reply, a, { key, rendered })
 }
 
 const svgResponse = {
@@ -104,11 +59,13 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const q = parseQuery(POD_CHART_FIELDS, request, [])
-      const snap = app.ctx.catalog.current()
+      const a = app.ctx.answers.current()
+      const snap = a.snap
       const modes = MODES.filter((m) => q.modes.includes(m))
+      return sendSvg(reply, a, `svg:pods:${JSON.stringify(q)}`, () => {
       const groups = q.instanceTypes.map((name) => {
         const answers = modes.map((mode) =>
-          maxPodsAnswer(snap, name, { mode, daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap, os: 'linux' }, 'instanceTypes'),
+          maxPodsAnswer(a, name, { mode, daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap, os: 'linux' }, 'instanceTypes'),
         )
         return { label: answers[0]?.instanceType ?? name, values: answers.map((a) => (a.supported ? a[MEASURE_FIELD[q.measure]] : null)) }
       })
@@ -130,7 +87,8 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
         width: q.width,
         idPrefix: 'pods-per-node',
       })
-      return sendSvg(reply, svg)
+      return svg
+      })
     },
   )
 
@@ -151,7 +109,9 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const q = parseQuery(COST_CHART_FIELDS, request, [])
       const { width: _width, ...capacity } = q
-      const plan = capacityPlanAnswer(app.ctx.catalog.current(), { ...capacity, limit: null }, freshness())
+      const a = app.ctx.answers.current()
+      return sendSvg(reply, a, `svg:cost:${JSON.stringify(q)}`, () => {
+      const plan = capacityPlanAnswer(a.snap, { ...capacity, limit: null }, freshness())
       const priced = plan.rows.filter((r) => r.usdPerPodMonth !== null && r.nodes !== null)
       const rows = priced.slice(0, q.limit)
       const pods = formatNumber(plan.input.totalPods, 0)
@@ -175,7 +135,8 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
         width: q.width,
         idPrefix: 'cost-per-pod',
       })
-      return sendSvg(reply, svg)
+      return svg
+      }, catalogStampValidity(a.snap, q.region, freshness()))
     },
   )
 }

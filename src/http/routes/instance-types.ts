@@ -3,12 +3,14 @@ import { catalogStamp, catalogStampValidity, findInstanceType, instanceTypeView,
 import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
 import { MODES } from '../../domain/types.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
-import { jsonAnswer } from '../cached.js'
-import { keptAnswers } from '../kept.js'
+import { jsonAnswer, sendAnswer } from '../cached.js'
 import { errorSchema } from '../errors.js'
 import { documentedOnly, parseQuery, querySchema } from '../input.js'
 import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
 
+interface NameParam {
+  name: string
+}
 const nameParam = {
   type: 'object',
   properties: { name: { type: 'string', description: 'EC2 instance type, e.g. m5.large' } },
@@ -40,15 +42,13 @@ const CSV_COLUMNS: CsvColumn<InstanceTypeView>[] = [
 ]
 
 export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
-  const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
-  const keptJson = keptAnswers(app.ctx, { csv: false })
-  const keptList = keptAnswers(app.ctx, { csv: true })
+  const answers = app.ctx.answers
+  const f = answers.freshness
 
   app.get(
     '/v1/instance-types',
     {
       validatorCompiler: documentedOnly,
-      onRequest: keptList.onRequest,
       schema: {
         tags: ['instance types'],
         summary: 'Instance types with their network limits, price and max pods per mode (JSON, or CSV with format=csv)',
@@ -66,22 +66,19 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const snap = app.ctx.catalog.current()
-      return keptList.send(request, reply, snap, () => {
-        const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
-        const items = () => listInstanceTypes(snap, q)
-        if (wantsCsv(request)) return csvAnswer('instance-types.csv', snap.body(`csv:types:${q.region}:${q.family ?? '*'}`, () => toCsv(CSV_COLUMNS, items())))
-        const catalog = catalogStamp(snap, q.region, freshness())
-        return jsonAnswer(snap, `types:${q.region}:${q.family ?? '*'}:${JSON.stringify(catalog)}`, () => ({ items: items(), catalog }), catalogStampValidity(snap, q.region, freshness()))
-      })
+      const a = answers.current()
+      const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
+      const key = `types:${q.region}:${q.family ?? '*'}`
+      const items = () => listInstanceTypes(a, q)
+      if (wantsCsv(request)) return sendAnswer(reply, a, csvAnswer(a, key, 'instance-types.csv', () => toCsv(CSV_COLUMNS, items())))
+      return sendAnswer(reply, a, jsonAnswer(a, key, () => ({ items: items(), catalog: catalogStamp(a.snap, q.region, f) }), catalogStampValidity(a.snap, q.region, f)))
     },
   )
 
-  app.get(
+  app.get<{ Params: NameParam }>(
     '/v1/instance-types/:name',
     {
       validatorCompiler: documentedOnly,
-      onRequest: keptJson.onRequest,
       schema: {
         tags: ['instance types'],
         summary: 'One instance type; 404 naming it if unknown',
@@ -91,20 +88,17 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const snap = app.ctx.catalog.current()
-      return keptJson.send(request, reply, snap, () => {
-        const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
-        const name = (request.params as { name: string }).name
-        return jsonAnswer(snap, `type:${q.region}:${name}`, () => instanceTypeView(snap, findInstanceType(snap, name), q.region))
-      })
+      const a = answers.current()
+      const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
+      const name = request.params.name
+      return sendAnswer(reply, a, jsonAnswer(a, `type:${q.region}:${name}`, () => instanceTypeView(a, findInstanceType(a.snap, name), q.region)))
     },
   )
 
-  app.get(
+  app.get<{ Params: NameParam }>(
     '/v1/instance-types/:name/max-pods',
     {
       validatorCompiler: documentedOnly,
-      onRequest: keptJson.onRequest,
       schema: {
         tags: ['instance types'],
         summary: 'Max pods per node for one mode, with the kubelet cap, DaemonSets, formula and sources',
@@ -118,12 +112,10 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const snap = app.ctx.catalog.current()
-      return keptJson.send(request, reply, snap, () => {
-        const q = parseQuery(MAX_PODS_FIELDS, request, [])
-        const name = (request.params as { name: string }).name
-        return jsonAnswer(snap, `maxpods:${name}:${q.mode}:${q.os}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(snap, name, q))
-      })
+      const a = answers.current()
+      const q = parseQuery(MAX_PODS_FIELDS, request, [])
+      const name = request.params.name
+      return sendAnswer(reply, a, jsonAnswer(a, `maxpods:${name}:${q.mode}:${q.os}:${q.daemonSetsPerNode}:${q.maxPodsCap}`, () => maxPodsAnswer(a, name, q)))
     },
   )
 }

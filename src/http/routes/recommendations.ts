@@ -8,8 +8,8 @@ import { InputError, PLUGINS, type Requirements } from '../../domain/types.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
-import { jsonAnswer, type SentAnswer } from '../cached.js'
-import { keptAnswers } from '../kept.js'
+import { jsonAnswer, sendAnswer, type KeptAnswer } from '../cached.js'
+import type { Asked } from '../../answers/pipeline.js'
 import { errorSchema } from '../errors.js'
 import { bodySchema, documentedOnly, querySchema } from '../input.js'
 
@@ -84,18 +84,16 @@ const answerSchema = {
 }
 
 export async function recommendationRoutes(app: FastifyInstance): Promise<void> {
-  // The answer depends on the requirements, the catalog version and the price freshness (a day count):
-  // all three are in the cache key.
-  // (And kept under the request as sent, see kept.ts.)
-  const f = { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }
-  const kept = keptAnswers(app.ctx, { csv: true })
-  const render = (request: FastifyRequest, snap: CatalogSnapshot, req: Requirements): SentAnswer => {
-    const key = `recommend:${JSON.stringify(req)}:${JSON.stringify(catalogStamp(snap, req.region, f))}`
-    const answer = (): RecommendationAnswer => recommendationAnswer(snap, req, f)
-    const valid = catalogStampValidity(snap, req.region, f)
-    if (!wantsCsv(request)) return jsonAnswer(snap, key, answer, valid)
-    const csv = snap.body(`csv:${key}`, () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 }))))
-    return csvAnswer('recommendation.csv', csv, valid)
+  // The answer depends on the requirements (parsed, with defaults: the canonical question) and the
+  // catalog version; its price freshness holds over catalogStampValidity.
+  const answers = app.ctx.answers
+  const f = answers.freshness
+  const render = (request: FastifyRequest, a: Asked, req: Requirements): KeptAnswer => {
+    const key = `recommend:${JSON.stringify(req)}`
+    const answer = (): RecommendationAnswer => recommendationAnswer(a.snap, req, f)
+    const valid = catalogStampValidity(a.snap, req.region, f)
+    if (!wantsCsv(request)) return jsonAnswer(a, key, answer, valid)
+    return csvAnswer(a, key, 'recommendation.csv', () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 }))), valid)
   }
 
   const description =
@@ -119,8 +117,8 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
       if (request.body === undefined || request.body === null) {
         throw new InputError('body', 'a JSON object of requirements is required (Content-Type: application/json); {} takes every default')
       }
-      const snap = app.ctx.catalog.current()
-      return kept.send(request, reply, snap, () => render(request, snap, parseRequirements(request.body, { textual: false })))
+      const a = answers.current()
+      return sendAnswer(reply, a, render(request, a, parseRequirements(request.body, { textual: false })))
     },
   )
 
@@ -128,7 +126,6 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
     '/v1/recommendations',
     {
       validatorCompiler: documentedOnly,
-      onRequest: kept.onRequest,
       schema: {
         tags: ['recommendations'],
         summary: 'The same as POST, with the requirements as query parameters (for spreadsheets and links)',
@@ -138,9 +135,8 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request, reply) => {
-      const snap = app.ctx.catalog.current()
-      const parsed = () => parseRequirements(request.query, { textual: true, passThrough: ['format'] })
-      return kept.send(request, reply, snap, () => render(request, snap, parsed()))
+      const a = answers.current()
+      return sendAnswer(reply, a, render(request, a, parseRequirements(request.query, { textual: true, passThrough: ['format'] })))
     },
   )
 }

@@ -3,7 +3,7 @@
 // signature is checked before the text is read. Everything is answered from the catalog in memory, inline
 // (Slack gives up after 3 s); input problems are private 200 answers saying what is accepted, never a 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { capacityPlanAnswer, catalogStamp, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
+import { capacityPlanAnswer, catalogStamp, catalogStampValidity, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { recommendationAnswer } from '../../answers/recommendation.js'
 import { InputError, NotFoundError } from '../../domain/types.js'
@@ -24,7 +24,8 @@ import { verifySlackSignature } from '../../slack/signature.js'
 import { documentedOnly } from '../input.js'
 import { slackRateLimitKey } from '../security.js'
 import { errorBody, errorSchema } from '../errors.js'
-import { sendCachedJson } from '../cached.js'
+import { jsonAnswer, sendAnswer } from '../cached.js'
+import { ALWAYS, type Asked, type Validity } from '../../answers/pipeline.js'
 
 export const SLACK_BODY_LIMIT = 64 * 1024
 
@@ -92,7 +93,8 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
 
   const freshness = (): Freshness => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
 
-  const answer = (snap: CatalogSnapshot, cmd: SlackCommand): SlackMessage => {
+  const answer = (a: Asked, cmd: SlackCommand): SlackMessage => {
+    const snap = a.snap
     const publicUrl = app.ctx.config.publicUrl
     let command: CommandName = 'help'
     try {
@@ -108,7 +110,7 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
         }
         case 'maxpods': {
           command = 'maxpods'
-          const r = maxPodsAnswer(snap, cmd.instanceType, cmd.query, 'instanceType')
+          const r = maxPodsAnswer(a, cmd.instanceType, cmd.query, 'instanceType')
           return maxPodsMessage(r, snap.version, maxPodsLink(publicUrl, cmd.instanceType, cmd.query), cmd.visibility)
         }
         case 'plan': {
@@ -124,25 +126,41 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
   }
 
   /**
-   * An answer is a pure function of the parsed command, the catalog version and, where prices show, the
-   * region's price freshness (it changes by the day): the rendered message is kept per catalog version
-   * under those, as the REST and GraphQL doors keep theirs. A command that fails unexpectedly is not kept.
+   * An answer is a pure function of the parsed command (the canonical question) and the catalog version,
+   * and where prices show it holds while the region's price freshness does: the rendered message is kept
+   * in the answer pipeline as the REST and GraphQL doors keep theirs. A command that fails unexpectedly
+   * is not kept.
    */
-  const answerKey = (snap: CatalogSnapshot, cmd: SlackCommand): string => {
+  const validity = (snap: CatalogSnapshot, cmd: SlackCommand): Validity => {
     const region = cmd.kind === 'recommend' ? cmd.requirements.region : cmd.kind === 'plan' ? cmd.query.region : null
-    const stamp = region === null ? '' : JSON.stringify(catalogStamp(snap, region, freshness()))
-    return `slack:${JSON.stringify(cmd)}:${stamp}`
+    return region === null ? ALWAYS : catalogStampValidity(snap, region, freshness())
   }
 
   app.post(
     '/slack/commands',
     {
+      // Counted per client address in onRequest like every request, and per workspace only once the
+      // signature below checks out: the workspace count runs after this route's preHandlers
+      // (security.ts), so an unsigned post naming a team_id cannot use up that workspace's limit.
       config: { rateLimit: { keyGenerator: slackRateLimitKey } },
       validatorCompiler: documentedOnly,
       onRequest: async (request, reply) => {
         if (secret === null) {
           request.log.warn('Slack command refused: SLACK_SIGNING_SECRET is not set')
           return reply.code(503).send(errorBody(503, 'The Slack door is not configured: SLACK_SIGNING_SECRET is not set'))
+        }
+      },
+      preHandler: async (request, reply) => {
+        const check = verifySlackSignature({
+          secret: secret!,
+          timestamp: headerString(request, 'x-slack-request-timestamp'),
+          signature: headerString(request, 'x-slack-signature'),
+          rawBody: request.rawBody ?? '',
+          now: app.ctx.clock(),
+        })
+        if (!check.ok) {
+          request.log.info({ reason: check.reason }, 'Slack request rejected')
+          return reply.code(401).send(errorBody(401, `Slack request not verified: ${check.reason}`))
         }
       },
       schema: {
@@ -165,22 +183,11 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
-      const check = verifySlackSignature({
-        secret: secret!,
-        timestamp: headerString(request, 'x-slack-request-timestamp'),
-        signature: headerString(request, 'x-slack-signature'),
-        rawBody: request.rawBody ?? '',
-        now: app.ctx.clock(),
-      })
-      if (!check.ok) {
-        request.log.info({ reason: check.reason }, 'Slack request rejected')
-        return reply.code(401).send(errorBody(401, `Slack request not verified: ${check.reason}`))
-      }
       const form = (request.body ?? {}) as Record<string, string>
       try {
         const cmd = parseCommand(form.text)
-        const snap = app.ctx.catalog.current()
-        return sendCachedJson(reply, snap, answerKey(snap, cmd), () => answer(snap, cmd))
+        const a = app.ctx.answers.current()
+        return sendAnswer(reply, a, jsonAnswer(a, `slack:${JSON.stringify(cmd)}`, () => answer(a, cmd), validity(a.snap, cmd)))
       } catch (err) {
         request.log.error({ err }, 'Slack command failed')
         return failureMessage(request.id)

@@ -1,5 +1,6 @@
-// GET answers are kept under their URL (src/http/kept.ts): a repeat must be the same answer
-// the long way would give, by catalog version, by Accept and by the day of the price freshness.
+// Answers are kept in the one answer pipeline (src/answers/pipeline.ts) under their canonical question:
+// a repeat must be the same answer the long way would give, by catalog version, by format and by the
+// span the price freshness holds for, whichever door asks and in whatever order its parameters come.
 import t from 'tap'
 import { buildTestApp } from '../helper.js'
 
@@ -81,7 +82,14 @@ t.test('a repeated POST body gets the kept answer; another body, or a GET, its o
   const again = await post(body)
   t.equal(first.statusCode, 200)
   t.equal(again.payload, first.payload, 'the same body, the same bytes')
-  t.equal(app.ctx.catalog.current().answerFor<{ body: Buffer }>(`/v1/recommendations\n${body}`)?.body.toString(), first.payload, 'kept under the URL and the body as sent')
+  // The key is the parsed question, not the body as sent: the same needs in another order, with
+  // defaults spelled out, are the same kept answer.
+  const entries = app.ctx.answers.cache.entries
+  const reordered = await post('{"instanceTypes":["m5.large"],"performance":"medium","multicast":"required"}')
+  t.equal(reordered.payload, first.payload, 'the same question in another order')
+  t.equal(app.ctx.answers.cache.entries, entries, 'answered from the same entry')
+  const viaGet = await app.inject('/v1/recommendations?instanceTypes=m5.large&multicast=required')
+  t.equal(viaGet.payload, first.payload, 'and over GET')
   const other = await post('{"multicast":"none","instanceTypes":["m5.large"]}')
   t.not(other.json().recommendation?.id ?? null, undefined)
   t.notSame(other.json().requirements, first.json().requirements, 'another body, another answer')
@@ -95,4 +103,39 @@ t.test('a repeated POST body gets the kept answer; another body, or a GET, its o
   const bad = await post('{"multicast":"sometimes"}')
   t.equal(bad.statusCode, 400)
   t.equal((await post('{"multicast":"sometimes"}')).statusCode, 400, 'a refused body stays refused')
+})
+
+// Issue 19's bug: GraphQL kept its answers by the UTC day, so at 16:00Z with prices dated 15:00Z ten days
+// ago and PRICE_MAX_AGE_DAYS=9, REST said 10 days (stale) and GraphQL 9 (fresh). One freshness model now.
+t.test('GraphQL freshness equals REST at any clock reading', async (t) => {
+  const asOf = Date.parse('2026-07-20T00:00:00Z') // the seed's us-east-1 prices
+  let now = asOf + 9 * 86_400_000 + 60_000
+  const app = await buildTestApp(t, { env: { PRICE_MAX_AGE_DAYS: '9' }, deps: { clock: () => new Date(now) } })
+  const query = '{ recommend(requirements: { instanceTypes: ["m5.large"] }) { catalog { priceAgeDays stale } } }'
+  for (const step of [0, 23 * 3_600_000, 3_600_000 - 120_000, 60_000, 60_000, 86_400_000, -2 * 86_400_000]) {
+    now += step
+    const rest = (await app.inject('/v1/recommendations?instanceTypes=m5.large')).json().catalog
+    const gql = (await app.inject({ method: 'POST', url: '/graphql', payload: { query } })).json().data.recommend.catalog
+    t.same(gql, { priceAgeDays: rest.priceAgeDays, stale: rest.stale }, `at ${new Date(now).toISOString()}: ${rest.priceAgeDays} days, stale ${rest.stale}`)
+  }
+})
+
+t.test('the cache stays within MEMORY_CACHE_MB under distinct questions', async (t) => {
+  const app = await buildTestApp(t, { env: { MEMORY_CACHE_MB: '1' } })
+  // Each answer (100 rows) is ~50-150 kB as JSON or CSV: 2 × 40 distinct questions overflow 1 MiB.
+  for (let i = 1; i <= 40; i++) {
+    for (const format of ['json', 'csv']) {
+      const res = await app.inject(`/v1/capacity-plans?totalPods=${i * 7}&limit=100&format=${format}`)
+      if (res.statusCode !== 200) t.fail(`${i} ${format}: ${res.statusCode}`)
+    }
+  }
+  const cache = app.ctx.answers.cache
+  t.comment(`kept ${cache.entries} entries, ${cache.bytes} bytes, ${cache.evictions} evictions`)
+  t.ok(cache.bytes <= 1024 * 1024, `${cache.bytes} bytes kept`)
+  t.ok(cache.evictions > 0, 'older answers were evicted')
+  const metrics = (await app.inject('/metrics')).payload
+  t.match(metrics, /cni_answer_cache_bytes \d+/)
+  t.match(metrics, /cni_answer_cache_budget_bytes 1048576/)
+  t.match(metrics, /cni_answer_cache_lookups_total\{result="hit"\} \d+/)
+  t.match(metrics, /cni_answer_cache_lookups_total\{result="miss"\} \d+/)
 })
