@@ -10,10 +10,9 @@ import type { Db } from './db/db.js'
 import { migrate, readMigrations } from './db/migrate.js'
 import { openDb } from './db/open.js'
 import type { AppContext } from './http/context.js'
-import { frameworkError, MAX_PARAM_LENGTH, registerErrorHandling } from './http/errors.js'
+import { frameworkError, MAX_PARAM_LENGTH } from './http/errors.js'
+import { bodyParsersPlugin, contextPlugin, errorsPlugin, fieldTableDoors, metricsPlugin } from './http/plugins.js'
 import { securityPlugin } from './http/security.js'
-import { registerJsonBodyParser } from './http/json-body.js'
-import { registerMetrics } from './http/metrics.js'
 import { capacityPlanRoutes } from './http/routes/capacity-plans.js'
 import { chartRoutes } from './http/routes/charts.js'
 import { catalogRoutes } from './http/routes/catalog.js'
@@ -103,18 +102,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const clock = deps.clock ?? (() => new Date())
   const answers = new AnswerPipeline(catalog, { clock, priceMaxAgeDays: config.priceMaxAgeDays }, config.memoryCacheMb * 1024 * 1024)
   const ctx: AppContext = { config, db, catalog, answers, clock, refresh: deps.refresh ?? {} }
-  app.decorate('ctx', ctx)
-  // Before any route: its onRoute hook gives every route its request id, headers and rate limit.
+  // The cross-cutting plugins declare their dependencies (src/http/plugins.ts): fastify enforces this order.
+  await app.register(contextPlugin, { ctx })
   await app.register(securityPlugin)
-  // Before the routes: the request hooks must apply to all of them (METRICS=off installs nothing).
-  registerMetrics(app, ctx)
+  await app.register(metricsPlugin)
+  await app.register(errorsPlugin)
+  await app.register(bodyParsersPlugin)
   app.addHook('onClose', async () => {
     await catalog.stop()
     if (ownsDb) await db.close()
   })
-
-  registerErrorHandling(app)
-  registerJsonBodyParser(app)
   await app.register(swagger, {
     openapi: {
       info: {
@@ -137,13 +134,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(healthRoutes)
   await app.register(adminRoutes)
   await app.register(catalogRoutes)
-  await app.register(instanceTypeRoutes)
-  await app.register(capacityPlanRoutes)
-  await app.register(recommendationRoutes)
-  await app.register(slackRoutes)
+  await app.register(fieldTableDoors([instanceTypeRoutes, capacityPlanRoutes, recommendationRoutes, slackRoutes, chartRoutes]))
   await app.register(graphqlPlugin)
   await app.register(graphiqlRoutes)
-  await app.register(chartRoutes)
   await app.register(pageRoutes)
 
   try {

@@ -210,4 +210,4 @@ declare module 'fastify' {
   }
 }
 
-export const securityPlugin = fp(security, { name: 'cni-security', fastify: '5.x' })
+export const securityPlugin = fp(security, { name: 'cni-security', fastify: '5.x', dependencies: ['cni-context'] })

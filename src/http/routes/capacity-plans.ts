@@ -7,7 +7,7 @@ import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
 import type { CapacityRow } from '../../domain/capacity.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { errorSchema } from '../errors.js'
-import { bodySchema, documentedOnly, parseBody, parseQuery, querySchema } from '../input.js'
+import { bodySchema, parseBody, parseQuery, querySchema } from '../input.js'
 
 const CSV_COLUMNS: CsvColumn<CapacityRow & { region: string; totalPods: number }>[] = [
   { name: 'instance_type', value: (r) => r.instanceType },
@@ -100,7 +100,6 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/capacity-plans',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['capacity'],
         summary: 'Capacity plan for a workload (JSON, or CSV with format=csv / Accept: text/csv)',
@@ -118,7 +117,6 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/v1/capacity-plans',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['capacity'],
         summary: 'Capacity plan for a workload (JSON body; CSV with ?format=csv)',

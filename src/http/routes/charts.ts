@@ -8,7 +8,7 @@ import { COST_CHART_FIELDS, POD_CHART_FIELDS, type Measure } from '../../answers
 import { barChartSvg, formatNumber } from '../../charts/svg.js'
 import { MODES } from '../../domain/types.js'
 import { errorSchema } from '../errors.js'
-import { documentedOnly, parseQuery, querySchema } from '../input.js'
+import { parseQuery, querySchema } from '../input.js'
 
 const MEASURE_FIELD = { 'recommended-max-pods': 'recommendedMaxPods', 'pods-for-workloads': 'podsForWorkloads', 'max-pods': 'maxPods' } as const
 
@@ -48,7 +48,6 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/charts/pods-per-node.svg',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['charts'],
         summary: 'Bar chart (SVG) of pods per node in each mode for a few instance types',
@@ -95,7 +94,6 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/charts/cost-per-pod.svg',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['charts'],
         summary: 'Bar chart (SVG) of $ per pod-month for the N cheapest instance types of a capacity plan',

@@ -5,7 +5,7 @@ import { MODES } from '../../domain/types.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { jsonAnswer, sendAnswer } from '../cached.js'
 import { errorSchema } from '../errors.js'
-import { documentedOnly, parseQuery, querySchema } from '../input.js'
+import { parseQuery, querySchema } from '../input.js'
 import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
 
 interface NameParam {
@@ -48,7 +48,6 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/instance-types',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['instance types'],
         summary: 'Instance types with their network limits, price and max pods per mode (JSON, or CSV with format=csv)',
@@ -78,7 +77,6 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: NameParam }>(
     '/v1/instance-types/:name',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['instance types'],
         summary: 'One instance type; 404 naming it if unknown',
@@ -98,7 +96,6 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: NameParam }>(
     '/v1/instance-types/:name/max-pods',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['instance types'],
         summary: 'Max pods per node for one mode, with the kubelet cap, DaemonSets, formula and sources',

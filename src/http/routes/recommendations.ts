@@ -11,7 +11,7 @@ import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
 import { jsonAnswer, sendAnswer, type KeptAnswer } from '../cached.js'
 import type { Asked } from '../../answers/pipeline.js'
 import { errorSchema } from '../errors.js'
-import { bodySchema, documentedOnly, querySchema } from '../input.js'
+import { bodySchema, querySchema } from '../input.js'
 
 const CSV_COLUMNS: CsvColumn<ScoredOption & { rank: number }>[] = [
   { name: 'rank', value: (o) => o.rank },
@@ -103,7 +103,6 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
   app.post(
     '/v1/recommendations',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['recommendations'],
         summary: 'Which CNI to run, scored and explained (JSON; CSV with ?format=csv or Accept: text/csv)',
@@ -125,7 +124,6 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
   app.get(
     '/v1/recommendations',
     {
-      validatorCompiler: documentedOnly,
       schema: {
         tags: ['recommendations'],
         summary: 'The same as POST, with the requirements as query parameters (for spreadsheets and links)',

@@ -21,7 +21,6 @@ import {
 } from '../../slack/blocks.js'
 import { parseCommand, usageFromError, type CommandName, type SlackCommand } from '../../slack/commands.js'
 import { verifySlackSignature } from '../../slack/signature.js'
-import { documentedOnly } from '../input.js'
 import { slackRateLimitKey } from '../security.js'
 import { errorBody, errorSchema } from '../errors.js'
 import { jsonAnswer, sendAnswer } from '../cached.js'
@@ -143,7 +142,6 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
       // signature below checks out: the workspace count runs after this route's preHandlers
       // (security.ts), so an unsigned post naming a team_id cannot use up that workspace's limit.
       config: { rateLimit: { keyGenerator: slackRateLimitKey } },
-      validatorCompiler: documentedOnly,
       onRequest: async (request, reply) => {
         if (secret === null) {
           request.log.warn('Slack command refused: SLACK_SIGNING_SECRET is not set')
