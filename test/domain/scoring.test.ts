@@ -487,3 +487,14 @@ t.test('an unmaintained runner-up is never called worth it', async (t) => {
   t.match(r.summary, /Weave Net[^.]*unmaintained/)
   t.notMatch(r.summary, /Weave Net[^.]*worth it/)
 })
+
+// DaemonSets asking for more slots than a tiny type has once threw InputError('pods'), naming a field the
+// client never sent: a full node is counted at the slots it has.
+t.test('DaemonSets beyond a tiny type’s slots block on density, never throw', async (t) => {
+  const tiny = { ...TYPES['m5.large'], name: 't3.nano', family: 't3', maxEnis: 2, ipv4PerEni: 2, trunking: false, branchEnis: 0 } as InstanceType
+  const r = recommend(req({ instanceTypes: ['t3.nano'], totalPods: 10, daemonSetsPerNode: 2 }), { instanceType: (n) => (n === 't3.nano' ? tiny : undefined) })
+  const cn = opt(r, 'aws-vpc-cni-custom-networking')
+  t.equal(cn.verdict, 'blocked')
+  t.equal(cn.density.podsForWorkloads, 0)
+  t.ok(cn.density.vpcIpsPerNode !== null && cn.density.vpcIpsPerNode > 0)
+})

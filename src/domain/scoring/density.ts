@@ -8,7 +8,8 @@ export const density: CriterionRule = (_option, { req }, { perType }) => {
   const blockers: Blocker[] = []
   // An unsupported mode blocks even without podsPerNode, because the option cannot run on that type at all.
   const unsupported = perType.filter((m) => !m.supported)
-  const short = req.podsPerNode === null ? [] : perType.filter((m) => m.supported && (m.podsForWorkloads ?? 0) < (req.podsPerNode as number))
+  // Without podsPerNode, a type where no workload pod fits (DaemonSets take every slot) is short of 1.
+  const short = perType.filter((m) => m.supported && (m.podsForWorkloads ?? 0) < (req.podsPerNode ?? 1))
   if (unsupported.length > 0 || short.length > 0) {
     const parts = [
       ...unsupported.map((m) => `${m.mode} cannot run on ${m.instanceType} (${m.reason ?? 'unsupported'})`),

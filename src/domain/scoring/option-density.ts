@@ -68,7 +68,10 @@ export function densityOf(option: CniOption, ctx: Context): DensityOfOption {
     const it = types[i] as InstanceType
     let vpcIpsPerNode: number | null = null
     if (m.supported && m.podsForWorkloads !== null) {
-      vpcIpsPerNode = nodeVpcIps(it, m.mode, m.podsForWorkloads + req.daemonSetsPerNode, nodeOptsFor(m)).total
+      // A full node: its workload pods and DaemonSet pods, but never more than its slots hold (DaemonSets
+      // can ask for more than a tiny type has: t3.nano in custom networking fits 1 address-taking pod).
+      const pods = Math.min(m.podsForWorkloads + req.daemonSetsPerNode, (m.recommendedMaxPods ?? 0) - m.hostNetworkPods)
+      vpcIpsPerNode = nodeVpcIps(it, m.mode, Math.max(0, pods), nodeOptsFor(m)).total
     }
     return {
       instanceType: m.instanceType,
