@@ -1,7 +1,6 @@
 // The CNI knowledge base: one typed, reviewable row per concrete CNI configuration on EKS.
-// Data only (the scoring engine in ./scoring.ts turns these facts into scores and reasons).
-// Every fact carries the URL it was checked against and when. Source notes: ../shared/domain/cni-options.md
-// (matrix §1, notes §2, benchmarks §3, Nitro §4, scoring guidance §6, what changed since 2018-2020 §7).
+// Data only (the scoring engine in ./scoring/ turns these facts into scores and reasons).
+// Every fact carries the URL it was checked against and when.
 // Where the notes record a conflict between sources, the fact says so in its note and takes the
 // more cautious value.
 import type { Mode, Plugin } from './types.js'
@@ -302,6 +301,68 @@ const CILIUM_ENCRYPTION_COST = fact<string>(
   'Cilium WireGuard: 8.4 Gbit/s with 8 streams on 40 Gbit/s hardware at 7.1 cores; Cilium IPsec: 5.3 Gbit/s at 0.5 cores (a per-flow bottleneck, by inference).',
 )
 
+const CUSTOM_NETWORKING: CniOption = {
+    id: 'aws-vpc-cni-custom-networking',
+    plugin: 'aws-vpc-cni',
+    variant: 'custom-networking',
+    name: 'Amazon VPC CNI, custom networking (secondary CIDR)',
+    description: 'VPC CNI with ENIConfig per AZ: pods get addresses from separate subnets, usually a CG-NAT secondary CIDR such as 100.64.0.0/10.',
+    densityMode: 'custom-networking',
+    densityModeWhy: 'This is the custom-networking mode itself (without prefix delegation, the AWS default for it).',
+    facts: {
+      encapsulation: VPC_NO_ENCAP,
+      podIpSource: fact<PodIpSource>(
+        'vpc-secondary-cidr',
+        REFS.bpCustomNetworking,
+        'Pods use ENIConfig subnets (same VPC and AZ), usually in a CG-NAT secondary CIDR; nodes keep their routable addresses and pods SNAT through the primary ENI.',
+      ),
+      densityBound: fact('(ENIs − 1) × (IPv4 per ENI − 1) + 2', REFS.eksCustomNetworking, 'The primary ENI serves no pods: m5.large 29 → 20 (290 with prefix delegation, capped at 110).'),
+      networkPolicy: fact<PolicyDepth>('none', REFS.eksNetworkPolicy, 'The bundled policy agent is off by default; turn it on (aws-vpc-cni-network-policy) for NetworkPolicy.'),
+      encryption: VPC_NITRO_ONLY,
+      encryptionCost: NITRO_COST,
+      multicast: VPC_NO_MULTICAST,
+      podIpsVisibleInVpc: VPC_VISIBLE,
+      securityGroupsForPods: fact<Support>('yes', REFS.eksSgForPods, 'Security groups for pods work alongside custom networking on trunking types.'),
+      ipv6: fact<Support>('no', REFS.eksCustomNetworking, 'Custom networking is not available in IPv6 clusters.'),
+      fargate: fact<Support>('yes', REFS.eksCustomNetworking, 'Fargate pods ignore ENIConfig and use the Fargate profile subnets instead.'),
+      windows: fact<Support>('no', REFS.bpWindowsNetworking, 'No documentation found for custom networking on Windows nodes.'),
+      awsSupport: VPC_CNI_AWS,
+      maintenance: VPC_CNI_ACTIVE,
+      operationalComplexity: fact(
+        6,
+        REFS.roadmapCustomNetworking,
+        'High: an ENIConfig per AZ, a secondary CIDR to add, max pods to recalculate by hand (nodeadm and Karpenter did not account for it), node recycling.',
+      ),
+      performance: VPC_NATIVE_PERF,
+      portability: VPC_NOT_PORTABLE,
+      controlPlaneReachesPods: VPC_REACHABLE,
+    },
+    caveats: [
+      'Operations: one ENIConfig per AZ, max pods set by hand (AL2023 nodeadm and Karpenter compute the non-custom value), and nodes recycled after changes.',
+      'AWS now points to IPv6 first for IPv4 exhaustion; custom networking is the IPv4 answer (use 100.64.0.0/10; 198.19.0.0/16 is reported not to associate).',
+    ],
+  }
+
+// The same configuration with ENABLE_PREFIX_DELEGATION: only what prefixes change differs.
+const CUSTOM_NETWORKING_PREFIX_DELEGATION: CniOption = {
+  ...CUSTOM_NETWORKING,
+  id: 'aws-vpc-cni-custom-networking-prefix-delegation',
+  variant: 'custom-networking-prefix-delegation',
+  name: 'Amazon VPC CNI, custom networking with prefix delegation',
+  description:
+    'VPC CNI with ENIConfig per AZ and ENABLE_PREFIX_DELEGATION: pods get /28 prefixes from separate subnets (usually a CG-NAT secondary CIDR), so the primary ENI’s lost slots cost little density.',
+  densityMode: 'custom-networking-prefix-delegation',
+  densityModeWhy: 'Custom networking combined with prefix delegation: (ENIs − 1) × (IPv4 per ENI − 1) × 16 + 2, then the EKS cap; Nitro only.',
+  facts: {
+    ...CUSTOM_NETWORKING.facts,
+    densityBound: fact(
+      '(ENIs − 1) × (IPv4 per ENI − 1) × 16 + 2, capped at 110 (≤ 30 vCPU) or 250',
+      REFS.eksCustomNetworking,
+      'The primary ENI serves no pods, but every other slot holds 16 addresses: m5.large 290, capped at 110.',
+    ),
+  },
+}
+
 export const CNI_OPTIONS: readonly CniOption[] = [
   {
     id: 'aws-vpc-cni-secondary-ip',
@@ -381,88 +442,8 @@ export const CNI_OPTIONS: readonly CniOption[] = [
       'Switching an existing node group to prefix delegation means replacing the nodes, not rolling the add-on.',
     ],
   },
-  {
-    id: 'aws-vpc-cni-custom-networking',
-    plugin: 'aws-vpc-cni',
-    variant: 'custom-networking',
-    name: 'Amazon VPC CNI, custom networking (secondary CIDR)',
-    description: 'VPC CNI with ENIConfig per AZ: pods get addresses from separate subnets, usually a CG-NAT secondary CIDR such as 100.64.0.0/10.',
-    densityMode: 'custom-networking',
-    densityModeWhy: 'This is the custom-networking mode itself (without prefix delegation, the AWS default for it).',
-    facts: {
-      encapsulation: VPC_NO_ENCAP,
-      podIpSource: fact<PodIpSource>(
-        'vpc-secondary-cidr',
-        REFS.bpCustomNetworking,
-        'Pods use ENIConfig subnets (same VPC and AZ), usually in a CG-NAT secondary CIDR; nodes keep their routable addresses and pods SNAT through the primary ENI.',
-      ),
-      densityBound: fact('(ENIs − 1) × (IPv4 per ENI − 1) + 2', REFS.eksCustomNetworking, 'The primary ENI serves no pods: m5.large 29 → 20 (290 with prefix delegation, capped at 110).'),
-      networkPolicy: fact<PolicyDepth>('none', REFS.eksNetworkPolicy, 'The bundled policy agent is off by default; turn it on (aws-vpc-cni-network-policy) for NetworkPolicy.'),
-      encryption: VPC_NITRO_ONLY,
-      encryptionCost: NITRO_COST,
-      multicast: VPC_NO_MULTICAST,
-      podIpsVisibleInVpc: VPC_VISIBLE,
-      securityGroupsForPods: fact<Support>('yes', REFS.eksSgForPods, 'Security groups for pods work alongside custom networking on trunking types.'),
-      ipv6: fact<Support>('no', REFS.eksCustomNetworking, 'Custom networking is not available in IPv6 clusters.'),
-      fargate: fact<Support>('yes', REFS.eksCustomNetworking, 'Fargate pods ignore ENIConfig and use the Fargate profile subnets instead.'),
-      windows: fact<Support>('no', REFS.bpWindowsNetworking, 'No documentation found for custom networking on Windows nodes.'),
-      awsSupport: VPC_CNI_AWS,
-      maintenance: VPC_CNI_ACTIVE,
-      operationalComplexity: fact(
-        6,
-        REFS.roadmapCustomNetworking,
-        'High: an ENIConfig per AZ, a secondary CIDR to add, max pods to recalculate by hand (nodeadm and Karpenter did not account for it), node recycling.',
-      ),
-      performance: VPC_NATIVE_PERF,
-      portability: VPC_NOT_PORTABLE,
-      controlPlaneReachesPods: VPC_REACHABLE,
-    },
-    caveats: [
-      'Operations: one ENIConfig per AZ, max pods set by hand (AL2023 nodeadm and Karpenter compute the non-custom value), and nodes recycled after changes.',
-      'AWS now points to IPv6 first for IPv4 exhaustion; custom networking is the IPv4 answer (use 100.64.0.0/10; 198.19.0.0/16 is reported not to associate).',
-    ],
-  },
-  {
-    id: 'aws-vpc-cni-custom-networking-prefix-delegation',
-    plugin: 'aws-vpc-cni',
-    variant: 'custom-networking-prefix-delegation',
-    name: 'Amazon VPC CNI, custom networking with prefix delegation',
-    description: 'VPC CNI with ENIConfig per AZ and ENABLE_PREFIX_DELEGATION: pods get /28 prefixes from separate subnets (usually a CG-NAT secondary CIDR), so the primary ENI’s lost slots cost little density.',
-    densityMode: 'custom-networking-prefix-delegation',
-    densityModeWhy: 'Custom networking combined with prefix delegation: (ENIs − 1) × (IPv4 per ENI − 1) × 16 + 2, then the EKS cap; Nitro only.',
-    facts: {
-      encapsulation: VPC_NO_ENCAP,
-      podIpSource: fact<PodIpSource>(
-        'vpc-secondary-cidr',
-        REFS.bpCustomNetworking,
-        'Pods use ENIConfig subnets (same VPC and AZ), usually in a CG-NAT secondary CIDR; nodes keep their routable addresses and pods SNAT through the primary ENI.',
-      ),
-      densityBound: fact('(ENIs − 1) × (IPv4 per ENI − 1) × 16 + 2, capped at 110 (≤ 30 vCPU) or 250', REFS.eksCustomNetworking, 'The primary ENI serves no pods, but every other slot holds 16 addresses: m5.large 290, capped at 110.'),
-      networkPolicy: fact<PolicyDepth>('none', REFS.eksNetworkPolicy, 'The bundled policy agent is off by default; turn it on (aws-vpc-cni-network-policy) for NetworkPolicy.'),
-      encryption: VPC_NITRO_ONLY,
-      encryptionCost: NITRO_COST,
-      multicast: VPC_NO_MULTICAST,
-      podIpsVisibleInVpc: VPC_VISIBLE,
-      securityGroupsForPods: fact<Support>('yes', REFS.eksSgForPods, 'Security groups for pods work alongside custom networking on trunking types.'),
-      ipv6: fact<Support>('no', REFS.eksCustomNetworking, 'Custom networking is not available in IPv6 clusters.'),
-      fargate: fact<Support>('yes', REFS.eksCustomNetworking, 'Fargate pods ignore ENIConfig and use the Fargate profile subnets instead.'),
-      windows: fact<Support>('no', REFS.bpWindowsNetworking, 'No documentation found for custom networking on Windows nodes.'),
-      awsSupport: VPC_CNI_AWS,
-      maintenance: VPC_CNI_ACTIVE,
-      operationalComplexity: fact(
-        6,
-        REFS.roadmapCustomNetworking,
-        'High: an ENIConfig per AZ, a secondary CIDR to add, max pods to recalculate by hand (nodeadm and Karpenter did not account for it), node recycling.',
-      ),
-      performance: VPC_NATIVE_PERF,
-      portability: VPC_NOT_PORTABLE,
-      controlPlaneReachesPods: VPC_REACHABLE,
-    },
-    caveats: [
-      'Operations: one ENIConfig per AZ, max pods set by hand (AL2023 nodeadm and Karpenter compute the non-custom value), and nodes recycled after changes.',
-      'AWS now points to IPv6 first for IPv4 exhaustion; custom networking is the IPv4 answer (use 100.64.0.0/10; 198.19.0.0/16 is reported not to associate).',
-    ],
-  },
+  CUSTOM_NETWORKING,
+  CUSTOM_NETWORKING_PREFIX_DELEGATION,
   {
     id: 'aws-vpc-cni-ipv6',
     plugin: 'aws-vpc-cni',

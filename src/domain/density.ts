@@ -1,5 +1,5 @@
 // Pods per node for each pod-networking mode: the address limit, the EKS cap, and what is left for
-// workloads. Pure: no I/O. Facts and formulas: ../shared/DOMAIN.md and domain/aws-limits.md §1-§4.
+// workloads. Pure: no I/O. Each formula cites its source beside it (REF below); README "The catalog" lists them.
 import { InputError, MODES, NODE_OS, type InstanceType, type Mode, type NodeOs } from './types.js'
 
 export interface MaxPodsOptions {

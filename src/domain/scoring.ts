@@ -1,7 +1,7 @@
 // The recommendation engine: which CNI option fits a team's requirements, and why. Pure and
 // deterministic: no I/O, no clock, no randomness; the same requirements and catalog give the same answer.
 //
-// How it reasons (../shared/DOMAIN.md "How a recommendation should reason"):
+// How it reasons (the networking facts team's DOMAIN.md, "How a recommendation should reason", and the sources in cni-options.ts):
 // 1. Hard constraints: every `required` need, fargate/windows = true, a podsPerNode the option must reach
 //    on every requested instance type, and a podIpBudget the cluster must fit in. An option failing one
 //    is `blocked`, with exactly one blocker per unmet need.

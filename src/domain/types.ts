@@ -1,5 +1,5 @@
 // The domain's vocabulary, shared by every module of the core and every door.
-// Names and values follow the public contract (../shared/CONTRACT.md, v1): never rename, only add.
+// Names and values follow the public contract (v1, README "Endpoints"): never rename, only add.
 
 export const MODES = [
   'secondary-ip',

@@ -4,9 +4,8 @@
 //
 // Replaces @fastify/rate-limit (https://github.com/fastify/fastify-rate-limit), for two reasons:
 // - Cost. Its check is two async functions, a promise around its store, a result object,
-//   `request.routeOptions` (a fresh object on every read) and an IPv6 regex on every request: 5.7k
-//   instructions of 95.6k on the main thread (9k of 130k in all), about 6 % of a small answer. That is the
-//   row "rate limit checked synchronously in each route's onRequest hook, built once per route (was
+//   `request.routeOptions` (a fresh object on every read) and an IPv6 regex on every request: about 6 %
+//   of a small answer's work, the row "rate limit checked synchronously in each route's onRequest hook, built once per route (was
 //   @fastify/rate-limit ...)" of the table "Where a small answer's time went, 2026-12-02" in
 //   bench/results.md. It was measured on one repeated request, not on distinct ones.
 // - Eviction. Its in-memory store (store/LocalStore.js) is an LRU of `cache` entries (toad-cache's

@@ -30,7 +30,7 @@ export function slackRateLimitKey(request: FastifyRequest): string | null {
  * is never sniffed into something else and never rendered, framed or run (the OWASP REST Security
  * Cheat Sheet's set for API responses, less what TLS termination and caching decide elsewhere).
  * Referrer-Policy, which governs the requests a document makes, stays with the pages: an answer makes
- * none, and each header costs every answer (~3,300 instructions, bench/results.md).
+ * none, and each header costs every answer (bench/results.md has the measurement).
  */
 export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'x-content-type-options': 'nosniff',

@@ -68,6 +68,20 @@ function cells(line: string): string[] {
 
 t.test('every door gives the same answer', async (t) => {
   const app = await buildTestApp(t, { env: { SLACK_SIGNING_SECRET: SECRET, PUBLIC_URL: 'https://cni-advisor.example.com' }, deps: { clock } })
+  /** A /cni command as Slack sends it, signed. */
+  const slackCommand = (text: string) => {
+    const form = new URLSearchParams({ team_id: 'T0001', user_id: 'U0001', command: '/cni', text }).toString()
+    return app.inject({
+      method: 'POST',
+      url: '/slack/commands',
+      payload: form,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(NOW_S),
+        'x-slack-signature': signSlackRequest(SECRET, String(NOW_S), form),
+      },
+    })
+  }
 
   for (const c of CASES) {
     t.test(c.name, async (t) => {
@@ -97,17 +111,7 @@ t.test('every door gives the same answer', async (t) => {
         'CSV: the same options, scores and verdicts, in rank order',
       )
 
-      const form = new URLSearchParams({ team_id: 'T0001', user_id: 'U0001', command: '/cni', text: c.slack }).toString()
-      const slack = await app.inject({
-        method: 'POST',
-        url: '/slack/commands',
-        payload: form,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-slack-request-timestamp': String(NOW_S),
-          'x-slack-signature': signSlackRequest(SECRET, String(NOW_S), form),
-        },
-      })
+      const slack = await slackCommand(c.slack)
       t.equal(slack.statusCode, 200)
       t.match(slack.body, rest.recommendation?.id ?? 'No option', 'Slack names the same winner')
     })
@@ -126,17 +130,7 @@ t.test('every door gives the same answer', async (t) => {
       })
     ).json().data.maxPods
     t.same([gql.maxPods, gql.recommendedMaxPods, gql.formula], [rest.maxPods, rest.recommendedMaxPods, rest.formula])
-    const form = new URLSearchParams({ team_id: 'T0001', user_id: 'U0001', command: '/cni', text: `maxpods m5.large ${mode}` }).toString()
-    const slack = await app.inject({
-      method: 'POST',
-      url: '/slack/commands',
-      payload: form,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': String(NOW_S),
-        'x-slack-signature': signSlackRequest(SECRET, String(NOW_S), form),
-      },
-    })
+    const slack = await slackCommand(`maxpods m5.large ${mode}`)
     t.match(slack.body, /110/)
     const plan = (await app.inject(`/v1/capacity-plans?totalPods=1000&podCpu=0.01&podMemoryMiB=32&instanceTypes=m5.large&mode=${mode}`)).json()
     t.equal(plan.rows[0].mode, mode)

@@ -13,7 +13,7 @@ t.test('a plugin registered before what it needs stops the app at start-up, nami
   ] as const) {
     const app = Fastify({ logger: false })
     app.register(plugin)
-    await t.rejects(app.ready(), new RegExp(`dependency '${missing}'`), `${missing} must come first`)
+    await t.rejects(async () => app.ready(), new RegExp(`dependency '${missing}'`), `${missing} must come first`)
     await app.close().catch(() => {})
   }
 })
