@@ -250,7 +250,7 @@ export function createMetrics(ctx: Pick<AppContext, 'db' | 'catalog' | 'clock' |
       this.reset()
       if (!catalog.loaded) return
       const snap = catalog.current()
-      const freshness = { clock: ctx.clock, priceMaxAgeDays: ctx.config.priceMaxAgeDays }
+      const freshness = ctx.answers.freshness
       for (const r of snap.regions) {
         const age = catalogStamp(snap, r.region, freshness).priceAgeDays
         if (age !== null) this.set({ region: r.region }, age)

@@ -39,6 +39,6 @@ export async function catalogRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async () => catalogSummary(app.ctx.catalog.current(), { clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays }),
+    async () => catalogSummary(app.ctx.catalog.current(), app.ctx.answers.freshness),
   )
 }

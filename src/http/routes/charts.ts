@@ -43,7 +43,7 @@ const svgResponse = {
 }
 
 export async function chartRoutes(app: FastifyInstance): Promise<void> {
-  const freshness = () => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
+  const freshness = () => app.ctx.answers.freshness
 
   app.get(
     '/v1/charts/pods-per-node.svg',

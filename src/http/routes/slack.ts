@@ -3,7 +3,7 @@
 // signature is checked before the text is read. Everything is answered from the catalog in memory, inline
 // (Slack gives up after 3 s); input problems are private 200 answers saying what is accepted, never a 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { capacityPlanAnswer, catalogStamp, catalogStampValidity, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
+import { capacityPlanAnswer, catalogStampValidity, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { recommendationAnswer } from '../../answers/recommendation.js'
 import { InputError, NotFoundError } from '../../domain/types.js'
@@ -90,7 +90,7 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
     done(null, Object.fromEntries(new URLSearchParams(raw)))
   })
 
-  const freshness = (): Freshness => ({ clock: app.ctx.clock, priceMaxAgeDays: app.ctx.config.priceMaxAgeDays })
+  const freshness = (): Freshness => app.ctx.answers.freshness
 
   const answer = (a: Asked, cmd: SlackCommand): SlackMessage => {
     const snap = a.snap
