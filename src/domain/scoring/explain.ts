@@ -19,7 +19,7 @@ export const needLabel = (need: BlockerCriterion, req: Requirements): string => 
     case 'podIpBudget':
       return req.podSubnets ? `podSubnets=${req.podSubnets.join(',')}` : `podIpBudget=${req.podIpBudget ?? ''}`
     case 'maintenance':
-      return 'a maintained project'
+      return 'being unmaintained (archived projects)'
     default:
       return `${need}=${req[need]}`
   }
