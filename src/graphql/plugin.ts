@@ -30,6 +30,15 @@ export const SCHEMA_SDL = readFileSync(GRAPHQL_SCHEMA_FILE, 'utf8')
 export const MAX_QUERY_DEPTH = 16
 export const MAX_QUERY_COST = 20_000
 /**
+ * A document's text, at most: GraphiQL's introspection query is ~2 KiB and portal queries far less.
+ * mercurius keeps parsed, validated and compiled documents by their text (an LRU of MERCURIUS_CACHE
+ * entries, outside the answer cache's byte budget), so the text is what must be bounded: distinct 60 kB
+ * documents grew a replica by 200 MiB a minute in the hostile soak.
+ */
+export const MAX_QUERY_BYTES = 16 * 1024
+/** Documents mercurius keeps parsed and compiled (its default is 1,024): at most 256 × 16 KiB of text. */
+export const MERCURIUS_CACHE = 256
+/**
  * README "Limits". Depth: just above GraphiQL's own introspection query (15). Cost: about 20,000 answered
  * fields (14 of every catalog type, or a whole-catalog capacity plan with a dozen row fields); GraphiQL's
  * introspection query costs about half of it. Sizes: well above what a hand-written query or a generated
@@ -279,6 +288,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
     loaders,
     graphiql: false, // served by our own page, from local files (see routes/graphiql.ts)
     jit: 1,
+    cache: MERCURIUS_CACHE,
     context: (request) => {
       const asked = app.ctx.answers.current()
       return { snap: asked.snap, asked, authorization: request.headers.authorization }
@@ -329,6 +339,18 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
   // Before graphql-js validates: a document too big for its pairwise checks is refused here first. Only
   // documents mercurius has not validated before reach this hook (it keeps validated ones by their text),
   // so variables are never known to the cost (cost.ts counts a variable as its largest value).
+  // Before parsing: a document longer than MAX_QUERY_BYTES costs parse work and memory in mercurius' own
+  // caches whatever it asks, so it is refused by its length alone.
+  app.graphql.addHook('preParsing', (_schema, source) => {
+    if (source.length > MAX_QUERY_BYTES) {
+      throw refused([
+        new GraphQLError(`the query text is ${source.length} characters; at most ${MAX_QUERY_BYTES} are accepted (send variables for large inputs)`, {
+          extensions: { code: 'QUERY_TOO_LARGE', length: source.length, maxLength: MAX_QUERY_BYTES },
+        }),
+      ])
+    }
+  })
+
   app.graphql.addHook('preValidation', (schema, document, context) => {
     // A text that does not parse is tried as a JSON AST by mercurius ({"query": 1} arrives as "1"); this
     // service takes GraphQL text only, so the client gets the parse error.

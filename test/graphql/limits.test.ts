@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import { readFileSync } from 'node:fs'
 import { buildSchema, getIntrospectionQuery, parse, visit } from 'graphql'
 import { checkQueryLimits } from '../../src/graphql/cost.js'
-import { QUERY_LIMITS, SCHEMA_SDL } from '../../src/graphql/plugin.js'
+import { MAX_QUERY_BYTES, QUERY_LIMITS, SCHEMA_SDL } from '../../src/graphql/plugin.js'
 import { CNI_OPTIONS } from '../../src/domain/cni-options.js'
 import { buildTestApp } from '../helper.js'
 
@@ -232,4 +232,15 @@ t.test("a client's mistakes: 400 with a code, logged at info without a stack", a
   t.equal(rejected.length, cases.length, 'one line each')
   t.ok(rejected.every((l) => l.level === 30 && !JSON.stringify(l).includes('stack')), 'at info, without a stack')
   t.match(rejected[0], { statusCode: 400, codes: ['GRAPHQL_PARSE_FAILED'] })
+})
+
+// mercurius keeps documents by their text outside the answer cache's budget: the text itself is bounded.
+t.test('a query text over MAX_QUERY_BYTES is refused by its length, padding or not', async (t) => {
+  const padded = `# ${'x'.repeat(MAX_QUERY_BYTES)}\n{ catalog { version } }`
+  const res = await gql(padded)
+  t.equal(res.status, 400)
+  t.equal(codeOf(res), 'QUERY_TOO_LARGE')
+  t.match(res.body.errors?.[0]?.message, new RegExp(`at most ${MAX_QUERY_BYTES}`))
+  const fits = await gql(`# ${'x'.repeat(MAX_QUERY_BYTES - 100)}\n{ catalog { version } }`)
+  t.equal(fits.status, 200, 'just under the limit answers')
 })
