@@ -209,7 +209,9 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
         limitedBy = name
       }
     }
-    const limitText = `min(kubelet ${limits.kubelet}, ips ${ips ?? '—'}, cpu ${limits.cpu}, memory ${limits.memory}) = ${podsPerNode} (${limitedBy})`
+    const limitText =
+      `min(kubelet ${limits.kubelet}, ips ${ips ?? '—'}, cpu ${limits.cpu}, memory ${limits.memory} ` +
+      `[${memMiB} MiB allocatable, kube-reserved 11 × ${reservedFor} + 255 MiB for the ${reservedFor} pods the kubelet is configured with]) = ${podsPerNode} (${limitedBy})`
     if (podsPerNode === 0) {
       return { ...blocked(it, mode, `no workload pod fits on a node: ${limitText}`), limits, limitedBy, podsPerNode: 0, allocatableCpuMilli: cpuMilli, allocatableMemoryMiB: memMiB }
     }
