@@ -9,17 +9,37 @@
 // anyone looks (the next refresh, or the list of runs): a running run writes a heartbeat, and one whose
 // heartbeat stopped, or (embedded database, one process) that no live process owns, is marked failed.
 //
+// This file is the orchestration (fetch, plan, write, bookkeeping, and the deadline around them) and the
+// errors callers answer with. What the catalog becomes, and the gates, are decided without a database
+// in catalog-change.ts; the refresh_runs statements are in refresh-runs.ts. What callers imported from
+// here before the split is re-exported, so they need not know.
+//
 // Used by the CLI (scripts/refresh.ts), POST /v1/admin/refresh and the GraphQL refreshCatalog mutation.
 
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { ADVISORY_LOCKS, type Db, type Queryable } from '../db/db.js'
-import { InputError, type InstanceType, type Price } from '../domain/types.js'
-import { fetchCatalog, pricingEndpointRegion, type AwsSourceOptions, type SkipCounts } from './aws-source.js'
+import { InputError } from '../domain/types.js'
+import { fetchCatalog, pricingEndpointRegion, type AwsSourceOptions, type CatalogResult, type SkipCounts } from './aws-source.js'
+import { catalogLimits, changeNote, planCatalogChange, REFRESH_SOURCE, type CatalogDiff, type CatalogLimits } from './catalog-change.js'
+import {
+  closeAbandonedRuns,
+  finishRun,
+  insertRun,
+  listRuns,
+  reserveRunId,
+  RUN_HEARTBEAT_MS,
+  RUN_STALE_AFTER_MS,
+  writeHeartbeat,
+  type RefreshRun,
+  type RefreshRunStatus,
+  type RunEnd,
+} from './refresh-runs.js'
 import { readInstanceTypes, readPrices, replaceCatalog } from './repository.js'
 
-export const REFRESH_SOURCE = 'aws'
-export const DEFAULT_MAX_DROP_SHARE = 0.1
+export { DEFAULT_MAX_DROP_SHARE, REFRESH_SOURCE } from './catalog-change.js'
+export { RUN_HEARTBEAT_MS, RUN_STALE_AFTER_MS, type RefreshRun, type RefreshRunStatus } from './refresh-runs.js'
+
 export const MAX_REGIONS = 20
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/
 
@@ -57,10 +77,6 @@ export interface RefreshOptions extends RefreshDeps {
 export const DEFAULT_REFRESH_TIMEOUT_SECONDS = 300
 /** How long a bookkeeping query may wait: the pool's own connection timeout (src/db/postgres.ts) is 5 s. */
 export const DEFAULT_DB_TIMEOUT_MS = 5_000
-/** A running run writes heartbeat_at this often (one UPDATE by primary key)... */
-export const RUN_HEARTBEAT_MS = 5_000
-/** ...and one whose heartbeat is older than this (three missed beats) has nobody left to finish it. */
-export const RUN_STALE_AFTER_MS = 4 * RUN_HEARTBEAT_MS
 
 export interface RefreshReport {
   runId: number
@@ -81,21 +97,6 @@ export interface RefreshReport {
   /** reason → count of AWS records that could not be used. */
   skipped: SkipCounts
   durationMs: number
-}
-
-export type RefreshRunStatus = 'running' | 'succeeded' | 'failed' | 'refused'
-
-export interface RefreshRun {
-  id: number
-  startedAt: string
-  finishedAt: string | null
-  regions: string[]
-  status: RefreshRunStatus
-  instanceTypes: number | null
-  prices: number | null
-  skipped: SkipCounts | null
-  error: string | null
-  catalogVersion: number | null
 }
 
 /** Another refresh holds the lock (another replica, or this process): nothing was written. HTTP 409. */
@@ -178,55 +179,6 @@ export function validateRegions(regions: unknown): string[] {
     if (!out.includes(region)) out.push(region)
   }
   return out
-}
-
-function share(part: number, whole: number): string {
-  return `${((100 * part) / whole).toFixed(1)} %`
-}
-
-function percent(s: number): string {
-  return `${Math.round(s * 1000) / 10} %`
-}
-
-const COMPARED: (keyof InstanceType)[] = [
-  'family',
-  'vcpu',
-  'memoryMiB',
-  'arch',
-  'maxEnis',
-  'ipv4PerEni',
-  'networkCards',
-  'maxEnisAllCards',
-  'ipv6Supported',
-  'hypervisor',
-  'bareMetal',
-  'encryptionInTransit',
-  'networkPerformance',
-  'networkBandwidthMbps',
-]
-
-async function finishRun(
-  db: Queryable,
-  runId: number,
-  status: Exclude<RefreshRunStatus, 'running'>,
-  fields: { error?: string; instanceTypes?: number; prices?: number; skipped?: SkipCounts; catalogVersion?: number },
-): Promise<void> {
-  // A failure or refusal only finishes a run still running: one whose write committed after its deadline
-  // (it records itself 'succeeded' in that transaction) keeps saying so. 'succeeded' always lands (in
-  // the write transaction): its version did, even if the run was taken for abandoned meanwhile.
-  await db.query(
-    `UPDATE refresh_runs SET status = $2, finished_at = now(), error = $3, instance_types = $4, prices = $5,
-       skipped = $6::jsonb, catalog_version = $7 WHERE id = $1 AND (status = 'running' OR $2 = 'succeeded')`,
-    [
-      runId,
-      status,
-      fields.error ?? null,
-      fields.instanceTypes ?? null,
-      fields.prices ?? null,
-      fields.skipped ? JSON.stringify(fields.skipped) : null,
-      fields.catalogVersion ?? null,
-    ],
-  )
 }
 
 /** The database is away: no run could even be recorded, or the runs cannot be listed. Answered as 503.
@@ -333,22 +285,15 @@ function liveRunsOf(db: Db): Set<number> {
  * uncaught 'error' event. With a heartbeat, a dead run is closed RUN_STALE_AFTER_MS after its last beat.
  */
 export async function closeDeadRuns(db: Db, opts: { dbTimeoutMs?: number } = {}): Promise<number[]> {
-  const { rows } = await withDbTimeout(
-    db.query<{ id: string | number }>(
-      `UPDATE refresh_runs SET status = 'failed', finished_at = now(),
-         error = CASE WHEN owner IS NOT DISTINCT FROM $2
-           THEN 'abandoned: it stopped without recording its end (the database did not answer then); nothing was written'
-           ELSE 'abandoned: its process (' || coalesce(owner, 'unknown') || ') is gone; nothing was written' END
-       WHERE status = 'running' AND (
-         coalesce(heartbeat_at, started_at) < now() - $1::double precision * interval '1 millisecond'
-         OR ($3::boolean AND (owner IS DISTINCT FROM $2 OR NOT (id = ANY ($4::bigint[]))))
-       )
-       RETURNING id`,
-      [RUN_STALE_AFTER_MS, ownerOf(db), db.kind === 'pglite', [...liveRunsOf(db)]],
-    ),
+  return withDbTimeout(
+    closeAbandonedRuns(db, {
+      staleAfterMs: RUN_STALE_AFTER_MS,
+      owner: ownerOf(db),
+      ownedHereOnly: db.kind === 'pglite',
+      liveIds: [...liveRunsOf(db)],
+    }),
     opts.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
   )
-  return rows.map((r) => Number(r.id))
 }
 
 function seconds(ms: number): string {
@@ -396,7 +341,10 @@ function isAwsTimeout(err: unknown): boolean {
 /** Refreshes in flight in this process, per database: a second one is refused at once, before it calls AWS. */
 const inFlight = new WeakSet<Db>()
 
-type Outcome = { ok: true; report: RefreshReport } | { ok: false; error: RefreshInProgressError | RefreshRefusedError }
+/** How a run's write transaction ended when it did not throw: committed, or (nothing written) refused. */
+type Outcome =
+  | { ok: true; catalogVersion: number; diff: CatalogDiff }
+  | { ok: false; error: RefreshInProgressError | RefreshRefusedError }
 
 /** Why a run was stopped early, as its `stop` signal was aborted. */
 type StopCause = { kind: 'deadline'; timeoutMs: number } | { kind: 'stopped'; why: string }
@@ -404,6 +352,38 @@ type StopCause = { kind: 'deadline'; timeoutMs: number } | { kind: 'stopped'; wh
 function stopWhy(reason: unknown): string {
   if (reason instanceof Error) return reason.message
   return typeof reason === 'string' && reason !== '' ? reason : 'the refresh was cancelled'
+}
+
+/** A run's options with their defaults, checked before anything is recorded. */
+interface RunSettings {
+  opts: RefreshOptions
+  wanted: string[]
+  limits: CatalogLimits
+  timeoutMs: number
+  dbTimeoutMs: number
+  clock: () => Date
+  log: RefreshLog
+  fetch: typeof fetchCatalog
+  /** On `clock`, for the report's durationMs. */
+  started: number
+}
+
+/** What stops a run early: its deadline, or the caller's signal. */
+interface RunStop {
+  signal: AbortSignal
+  /** Date.now() at which the deadline passes. */
+  deadlineAt: number
+  cause: () => StopCause | null
+  /** Clears the deadline timer and the listener on the caller's signal. */
+  dispose: () => void
+}
+
+/** A run whose row is recorded: from here on every way out records how it ended. */
+interface Run {
+  db: Db
+  id: number
+  s: RunSettings
+  stop: RunStop
 }
 
 /**
@@ -414,353 +394,290 @@ function stopWhy(reason: unknown): string {
  * catalog untouched.
  */
 export async function runRefresh(db: Db, regions: string[], opts: RefreshOptions = {}): Promise<RefreshReport> {
-  const wanted = validateRegions(regions)
-  const maxDrop = opts.maxDropShare ?? DEFAULT_MAX_DROP_SHARE
-  const maxPriceDrop = opts.maxPriceDropShare ?? maxDrop
-  for (const [name, v] of [
-    ['maxDropShare', maxDrop],
-    ['maxPriceDropShare', maxPriceDrop],
-  ] as const) {
-    if (!Number.isFinite(v) || v < 0 || v > 1) throw new InputError(name, `${name} must be a share from 0 to 1; got ${v}`)
+  const s = runSettings(regions, opts)
+  const stop = startStop(s.timeoutMs, opts.signal)
+  let runId: number | undefined
+  let heartbeat: NodeJS.Timeout | undefined
+  try {
+    runId = await openRun(db, s)
+    const run: Run = { db, id: runId, s, stop }
+    // Refused before it calls AWS: this process is already refreshing this database.
+    if (inFlight.has(db)) throw await recordRefusal(run, new RefreshInProgressError(runId))
+    inFlight.add(db)
+    try {
+      heartbeat = startHeartbeat(run)
+      s.log.info({ runId, regions: s.wanted }, 'catalog refresh started')
+      const fetched = await fetchFromAws(run)
+      const outcome = await writeChange(run, fetched)
+      if (!outcome.ok) throw await recordRefusal(run, outcome.error, fetched)
+      return reportSuccess(run, outcome)
+    } finally {
+      inFlight.delete(db)
+    }
+  } finally {
+    stop.dispose()
+    clearInterval(heartbeat)
+    if (runId !== undefined) liveRunsOf(db).delete(runId)
   }
+}
+
+function runSettings(regions: string[], opts: RefreshOptions): RunSettings {
+  const wanted = validateRegions(regions)
+  const limits = catalogLimits(opts)
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_SECONDS * 1000
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new InputError('timeoutMs', `timeoutMs must be a positive number of milliseconds; got ${timeoutMs}`)
-  const dbTimeoutMs = opts.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS
   const clock = opts.clock ?? (() => new Date())
-  const log = opts.log ?? silentLog
-  const fetch = opts.fetch ?? fetchCatalog
-  const started = clock().getTime()
+  return {
+    opts,
+    wanted,
+    limits,
+    timeoutMs,
+    dbTimeoutMs: opts.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
+    clock,
+    log: opts.log ?? silentLog,
+    fetch: opts.fetch ?? fetchCatalog,
+    started: clock().getTime(),
+  }
+}
 
-  // The deadline runs on the real clock (opts.clock may be a fixed test clock), from the start.
+/** Arms the deadline (on the real clock: opts.clock may be a fixed test clock), from now, and follows
+ * the caller's signal; whichever comes first aborts the run's signal with its reason. */
+function startStop(timeoutMs: number, outer: AbortSignal | undefined): RunStop {
   const deadlineAt = Date.now() + timeoutMs
   const stop = new AbortController()
-  let stopCause: StopCause | null = null
-  const stopWith = (cause: StopCause) => {
+  let cause: StopCause | null = null
+  const stopWith = (c: StopCause) => {
     if (stop.signal.aborted) return
-    stopCause = cause
-    stop.abort(
-      new Error(cause.kind === 'deadline' ? `the refresh deadline (REFRESH_TIMEOUT_SECONDS, ${seconds(timeoutMs)}) passed` : cause.why),
-    )
+    cause = c
+    stop.abort(new Error(c.kind === 'deadline' ? `the refresh deadline (REFRESH_TIMEOUT_SECONDS, ${seconds(timeoutMs)}) passed` : c.why))
   }
   const deadline = setTimeout(() => stopWith({ kind: 'deadline', timeoutMs }), timeoutMs)
-  const onOuterAbort = () => stopWith({ kind: 'stopped', why: stopWhy(opts.signal?.reason) })
-  if (opts.signal?.aborted) onOuterAbort()
-  else opts.signal?.addEventListener('abort', onOuterAbort, { once: true })
+  const onOuterAbort = () => stopWith({ kind: 'stopped', why: stopWhy(outer?.reason) })
+  if (outer?.aborted) onOuterAbort()
+  else outer?.addEventListener('abort', onOuterAbort, { once: true })
+  return {
+    signal: stop.signal,
+    deadlineAt,
+    cause: () => cause,
+    dispose: () => {
+      clearTimeout(deadline)
+      outer?.removeEventListener('abort', onOuterAbort)
+    },
+  }
+}
+
+/** Records the run as running and returns its id, live in this process from before its row exists.
+ * A database that does not answer is a DatabaseUnavailableError: there is no run to record that in. */
+async function openRun(db: Db, s: RunSettings): Promise<number> {
   const live = liveRunsOf(db)
-  let heartbeat: NodeJS.Timeout | undefined
   let runId: number | undefined
   try {
-    try {
-      // Runs left 'running' by a process that died (SIGKILL, OOM, eviction) are closed first.
-      const closed = await closeDeadRuns(db, { dbTimeoutMs })
-      if (closed.length > 0) log.warn({ runIds: closed }, 'closed refresh runs abandoned by a process that is gone')
-      // The id is taken, and known to be live here, before its row exists: a concurrent closeDeadRuns
-      // can never see this run's row without seeing it among the live ones.
-      const { rows: ids } = await withDbTimeout(
-        db.query<{ id: string | number }>("SELECT nextval(pg_get_serial_sequence('refresh_runs', 'id')) AS id"),
-        dbTimeoutMs,
-      )
-      runId = Number(ids[0]!.id)
-      live.add(runId)
-      await withDbTimeout(
-        db.query(
-          "INSERT INTO refresh_runs (id, regions, status, owner, heartbeat_at) VALUES ($1, $2::text[], 'running', $3, now())",
-          [runId, wanted, ownerOf(db)],
-        ),
-        dbTimeoutMs,
-      )
-    } catch (err) {
-      const down = unavailable(db, err, 'nothing was refreshed')
-      if (down) {
-        log.error({ err, runId }, 'the database does not answer; no refresh run could be recorded')
-        throw down
-      }
-      throw err
-    }
-    const id = runId
-    return await runRecorded(db, id, wanted, {
-      opts,
-      timeoutMs,
-      maxDrop,
-      maxPriceDrop,
-      dbTimeoutMs,
-      clock,
-      log,
-      fetch,
-      started,
-      deadlineAt,
-      stop: stop.signal,
-      stopCause: () => stopCause,
-      startHeartbeat: () => {
-        heartbeat = setInterval(() => {
-          withDbTimeout(db.query("UPDATE refresh_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'", [id]), dbTimeoutMs).catch(
-            (err: unknown) => log.warn({ err, runId: id }, 'could not write the refresh run heartbeat'),
-          )
-        }, opts.heartbeatMs ?? RUN_HEARTBEAT_MS)
-        heartbeat.unref()
-      },
-    })
-  } finally {
-    clearTimeout(deadline)
-    clearInterval(heartbeat)
-    opts.signal?.removeEventListener('abort', onOuterAbort)
+    // Runs left 'running' by a process that died (SIGKILL, OOM, eviction) are closed first.
+    const closed = await closeDeadRuns(db, { dbTimeoutMs: s.dbTimeoutMs })
+    if (closed.length > 0) s.log.warn({ runIds: closed }, 'closed refresh runs abandoned by a process that is gone')
+    // The id is taken, and known to be live here, before its row exists: a concurrent closeDeadRuns
+    // can never see this run's row without seeing it among the live ones.
+    runId = await withDbTimeout(reserveRunId(db), s.dbTimeoutMs)
+    live.add(runId)
+    await withDbTimeout(insertRun(db, { id: runId, regions: s.wanted, owner: ownerOf(db) }), s.dbTimeoutMs)
+    return runId
+  } catch (err) {
     if (runId !== undefined) live.delete(runId)
-  }
-}
-
-interface RunContext {
-  opts: RefreshOptions
-  timeoutMs: number
-  maxDrop: number
-  maxPriceDrop: number
-  dbTimeoutMs: number
-  clock: () => Date
-  log: RefreshLog
-  fetch: typeof fetchCatalog
-  started: number
-  deadlineAt: number
-  stop: AbortSignal
-  stopCause: () => StopCause | null
-  startHeartbeat: () => void
-}
-
-/** The run once its row is recorded: refused at once while this process runs another, else fetch, gate, write. */
-async function runRecorded(db: Db, runId: number, wanted: string[], c: RunContext): Promise<RefreshReport> {
-  const { log, stop } = c
-  const record = async (status: Exclude<RefreshRunStatus, 'running'>, fields: Parameters<typeof finishRun>[3]) => {
-    try {
-      await withDbTimeout(finishRun(db, runId, status, fields), c.dbTimeoutMs)
-    } catch (err) {
-      log.error({ err, runId, status }, 'could not record the end of the refresh run')
+    const down = unavailable(db, err, 'nothing was refreshed')
+    if (down) {
+      s.log.error({ err, runId }, 'the database does not answer; no refresh run could be recorded')
+      throw down
     }
-  }
-  /** The error for a run stopped while `phase`; `err` says where, when it is the AWS source's own. */
-  const stoppedError = (phase: string, err: unknown, catalogMayHaveChanged = false): RefreshFailedError => {
-    const cause = c.stopCause()
-    const where = err instanceof Error && err.name === 'AbortError' && err.message ? `: ${err.message}` : ''
-    if (cause?.kind === 'stopped') {
-      return new RefreshStoppedError(runId, `stopped while ${phase} (${cause.why})${where}`, { cause: err, catalogMayHaveChanged })
-    }
-    return new RefreshTimeoutError(
-      runId,
-      `timed out after ${seconds(cause?.kind === 'deadline' ? cause.timeoutMs : 0)}, the deadline set by REFRESH_TIMEOUT_SECONDS, while ${phase}${where}; the run was stopped`,
-      { cause: err, catalogMayHaveChanged },
-    )
-  }
-
-  if (inFlight.has(db)) {
-    const err = new RefreshInProgressError(runId)
-    await record('refused', { error: err.message })
-    log.warn({ runId, regions: wanted }, err.message)
     throw err
   }
-  inFlight.add(db)
-  c.startHeartbeat()
+}
+
+/** Beats while the run runs, so another process can tell it from one whose process died. A missed beat
+ * is only logged: the run itself need not fail for it (it is closed as abandoned only after three). */
+function startHeartbeat({ db, id, s }: Run): NodeJS.Timeout {
+  const heartbeat = setInterval(() => {
+    withDbTimeout(writeHeartbeat(db, id), s.dbTimeoutMs).catch((err: unknown) => s.log.warn({ err, runId: id }, 'could not write the refresh run heartbeat'))
+  }, s.opts.heartbeatMs ?? RUN_HEARTBEAT_MS)
+  heartbeat.unref()
+  return heartbeat
+}
+
+/** Records how the run ended. Its own failure is logged, not thrown: the caller is already on its way
+ * out with the error that matters, and a run left running is closed as abandoned later. */
+async function record({ db, id, s }: Run, status: Exclude<RefreshRunStatus, 'running'>, fields: RunEnd): Promise<void> {
   try {
-    log.info({ runId, regions: wanted }, 'catalog refresh started')
+    await withDbTimeout(finishRun(db, id, status, fields), s.dbTimeoutMs)
+  } catch (err) {
+    s.log.error({ err, runId: id, status }, 'could not record the end of the refresh run')
+  }
+}
 
-    let fetched: Awaited<ReturnType<typeof fetchCatalog>>
-    try {
-      const awsOptions: AwsSourceOptions = { log, now: c.clock, ...c.opts.awsOptions, abortSignal: stop }
-      // Raced against the signal too: an injected fetch (or a stuck credential lookup) that does not
-      // honour it still cannot hold the run past its deadline.
-      fetched = await untilAborted(c.fetch(wanted, awsOptions), stop, 250)
-    } catch (err) {
-      let failure: RefreshFailedError
-      if (stop.aborted) {
-        failure = stoppedError('fetching from AWS', err)
-      } else if (isAwsTimeout(err)) {
-        failure = new RefreshTimeoutError(
-          runId,
-          `AWS did not answer in time: ${(err as Error).message} (each AWS request has its own timeout; ` +
-            `the whole run may take REFRESH_TIMEOUT_SECONDS, ${seconds(c.timeoutMs)})`,
-          { cause: err },
-        )
-      } else {
-        failure = new RefreshFailedError(runId, `fetching from AWS failed: ${(err as Error).message}`, { cause: err })
-      }
-      await record('failed', { error: failure.reason })
-      log.error({ err, runId }, `catalog refresh failed; the catalog is unchanged: ${failure.reason}`)
-      throw failure
-    }
+/** Records a refusal (what AWS returned, when it got that far) and returns the error to throw. */
+async function recordRefusal<E extends Error>(run: Run, err: E, fetched?: CatalogResult): Promise<E> {
+  await record(
+    run,
+    'refused',
+    fetched
+      ? { error: err.message, instanceTypes: fetched.instanceTypes.length, prices: fetched.prices.length, skipped: fetched.skipped }
+      : { error: err.message },
+  )
+  run.s.log.warn({ runId: run.id, regions: run.s.wanted }, err.message)
+  return err
+}
 
-    if (stop.aborted) {
-      // The fetch finished in the grace after the deadline: too late, write nothing.
-      const failure = stoppedError('fetching from AWS', null)
-      await record('failed', { error: failure.reason })
-      throw failure
-    }
+/** The error for a run stopped while `phase`; `err` says where, when it is the AWS source's own. */
+function stoppedError({ id, stop }: Run, phase: string, err: unknown, catalogMayHaveChanged = false): RefreshFailedError {
+  const cause = stop.cause()
+  const where = err instanceof Error && err.name === 'AbortError' && err.message ? `: ${err.message}` : ''
+  if (cause?.kind === 'stopped') {
+    return new RefreshStoppedError(id, `stopped while ${phase} (${cause.why})${where}`, { cause: err, catalogMayHaveChanged })
+  }
+  return new RefreshTimeoutError(
+    id,
+    `timed out after ${seconds(cause?.kind === 'deadline' ? cause.timeoutMs : 0)}, the deadline set by REFRESH_TIMEOUT_SECONDS, while ${phase}${where}; the run was stopped`,
+    { cause: err, catalogMayHaveChanged },
+  )
+}
 
-    let outcome: Outcome
-    // Set just before the transaction's COMMIT is sent: from then on the write may land whatever happens.
-    let commitSent = false
-    const checkpoint = () => {
-      if (stop.aborted) throw stop.reason
+/** Fetch: the catalog from AWS, or (recorded as failed) why not, with a timeout told from a failure. */
+async function fetchFromAws(run: Run): Promise<CatalogResult> {
+  const { id, s, stop } = run
+  let fetched: CatalogResult
+  try {
+    const awsOptions: AwsSourceOptions = { log: s.log, now: s.clock, ...s.opts.awsOptions, abortSignal: stop.signal }
+    // Raced against the signal too: an injected fetch (or a stuck credential lookup) that does not
+    // honour it still cannot hold the run past its deadline.
+    fetched = await untilAborted(s.fetch(s.wanted, awsOptions), stop.signal, 250)
+  } catch (err) {
+    let failure: RefreshFailedError
+    if (stop.signal.aborted) {
+      failure = stoppedError(run, 'fetching from AWS', err)
+    } else if (isAwsTimeout(err)) {
+      failure = new RefreshTimeoutError(
+        id,
+        `AWS did not answer in time: ${(err as Error).message} (each AWS request has its own timeout; ` +
+          `the whole run may take REFRESH_TIMEOUT_SECONDS, ${seconds(s.timeoutMs)})`,
+        { cause: err },
+      )
+    } else {
+      failure = new RefreshFailedError(id, `fetching from AWS failed: ${(err as Error).message}`, { cause: err })
     }
-    const writing = db.tx(async (q): Promise<Outcome> => {
-      if (db.kind === 'postgres') {
-        // The server gives up a statement that would outlast the deadline (say, one waiting for a lock),
-        // so the transaction rolls back there too. PGlite runs no statement timeout (single-user WASM).
-        await q.query("SELECT set_config('statement_timeout', $1, true)", [`${Math.max(1, Math.ceil(c.deadlineAt - Date.now()))}ms`])
-      }
-      checkpoint()
-      const result = await writeCatalog(q, runId, wanted, fetched, c, checkpoint)
-      checkpoint()
-      commitSent = true
-      return result
-    })
-    try {
-      outcome = await untilAborted(writing, stop)
-    } catch (err) {
-      if (stop.aborted && commitSent) {
-        // The deadline passed while COMMIT was on its way: wait (briefly) to learn whether it landed.
-        try {
-          outcome = await withDbTimeout(writing, c.dbTimeoutMs)
-        } catch (late) {
-          const failure = stoppedError('committing the catalog', late, databaseDownReason(late) !== null)
-          await record('failed', { error: failure.reason })
-          log.error({ err: late, runId }, failure.message)
-          throw failure
-        }
-      } else {
-        // Not committed: the transaction rolls back (now, or at its next step once its query returns).
-        const failure = stop.aborted
-          ? stoppedError('writing the catalog', err)
-          : new RefreshFailedError(runId, `writing the catalog failed: ${(err as Error).message}`, { cause: err })
-        await record('failed', { error: failure.reason })
-        log.error({ err, runId }, `catalog refresh failed; the catalog is unchanged: ${failure.reason}`)
+    await record(run, 'failed', { error: failure.reason })
+    s.log.error({ err, runId: id }, `catalog refresh failed; the catalog is unchanged: ${failure.reason}`)
+    throw failure
+  }
+  if (stop.signal.aborted) {
+    // The fetch finished in the grace after the deadline: too late, write nothing.
+    const failure = stoppedError(run, 'fetching from AWS', null)
+    await record(run, 'failed', { error: failure.reason })
+    throw failure
+  }
+  return fetched
+}
+
+/** Write: one transaction that plans and replaces the catalog, bounded by the deadline. Resolves with
+ * the outcome (committed, or refused with nothing written); a failure is recorded and thrown. */
+async function writeChange(run: Run, fetched: CatalogResult): Promise<Outcome> {
+  const { db, id, s, stop } = run
+  // Set just before the transaction's COMMIT is sent: from then on the write may land whatever happens.
+  let commitSent = false
+  const checkpoint = () => {
+    if (stop.signal.aborted) throw stop.signal.reason
+  }
+  const writing = db.tx(async (q): Promise<Outcome> => {
+    if (db.kind === 'postgres') {
+      // The server gives up a statement that would outlast the deadline (say, one waiting for a lock),
+      // so the transaction rolls back there too. PGlite runs no statement timeout (single-user WASM).
+      await q.query("SELECT set_config('statement_timeout', $1, true)", [`${Math.max(1, Math.ceil(stop.deadlineAt - Date.now()))}ms`])
+    }
+    checkpoint()
+    const result = await writeCatalog(q, run, fetched, checkpoint)
+    checkpoint()
+    commitSent = true
+    return result
+  })
+  try {
+    return await untilAborted(writing, stop.signal)
+  } catch (err) {
+    if (stop.signal.aborted && commitSent) {
+      // The deadline passed while COMMIT was on its way: wait (briefly) to learn whether it landed.
+      try {
+        return await withDbTimeout(writing, s.dbTimeoutMs)
+      } catch (late) {
+        const failure = stoppedError(run, 'committing the catalog', late, databaseDownReason(late) !== null)
+        await record(run, 'failed', { error: failure.reason })
+        s.log.error({ err: late, runId: id }, failure.message)
         throw failure
       }
     }
-
-    if (!outcome.ok) {
-      await record('refused', {
-        error: outcome.error.message,
-        instanceTypes: fetched.instanceTypes.length,
-        prices: fetched.prices.length,
-        skipped: fetched.skipped,
-      })
-      log.warn({ runId, regions: wanted }, outcome.error.message)
-      throw outcome.error
-    }
-    const report = { ...outcome.report, durationMs: Math.max(0, c.clock().getTime() - c.started) }
-    log.info(
-      {
-        runId,
-        catalogVersion: report.catalogVersion,
-        instanceTypes: {
-          total: report.instanceTypes.total,
-          added: report.instanceTypes.added,
-          updated: report.instanceTypes.updated,
-          removed: report.instanceTypes.removedNames,
-        },
-        prices: report.prices,
-        skipped: report.skipped,
-        durationMs: report.durationMs,
-      },
-      'catalog refreshed from AWS',
-    )
-    return report
-  } finally {
-    inFlight.delete(db)
+    // Not committed: the transaction rolls back (now, or at its next step once its query returns).
+    const failure = stop.signal.aborted
+      ? stoppedError(run, 'writing the catalog', err)
+      : new RefreshFailedError(id, `writing the catalog failed: ${(err as Error).message}`, { cause: err })
+    await record(run, 'failed', { error: failure.reason })
+    s.log.error({ err, runId: id }, `catalog refresh failed; the catalog is unchanged: ${failure.reason}`)
+    throw failure
   }
 }
 
-/** Inside the write transaction: merge, gate, replace the catalog and record success, or say why not.
- * `checkpoint` throws once the run is stopped, so the transaction rolls back at its next step. */
-async function writeCatalog(
-  q: Queryable,
-  runId: number,
-  wanted: string[],
-  fetched: Awaited<ReturnType<typeof fetchCatalog>>,
-  c: Pick<RunContext, 'maxDrop' | 'maxPriceDrop'>,
-  checkpoint: () => void,
-): Promise<Outcome> {
-  const { maxDrop, maxPriceDrop } = c
+/** Inside the write transaction: take the refresh lock, plan against the catalog as it stands there,
+ * replace it and record success, or say why not. `checkpoint` throws once the run is stopped, so the
+ * transaction rolls back at its next step. */
+async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult, checkpoint: () => void): Promise<Outcome> {
   const lock = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [ADVISORY_LOCKS.refresh])
-  if (!lock.rows[0]?.locked) return { ok: false, error: new RefreshInProgressError(runId) }
+  if (!lock.rows[0]?.locked) return { ok: false, error: new RefreshInProgressError(id) }
   checkpoint()
 
-  const currentTypes = new Map((await readInstanceTypes(q)).map((t) => [t.name, t]))
+  const instanceTypes = await readInstanceTypes(q)
   checkpoint()
-  const currentPrices = await readPrices(q)
+  const prices = await readPrices(q)
   checkpoint()
 
-  // Merge: AWS's limits and specs; the branch-ENI fields (in no AWS API) from the current catalog.
-  const addedNames: string[] = []
-  let updated = 0
-  const nextTypes = fetched.instanceTypes.map((t) => {
-    const known = currentTypes.get(t.name)
-    if (!known) addedNames.push(t.name)
-    const merged: InstanceType = { ...t, trunking: known?.trunking ?? false, branchEnis: known?.branchEnis ?? 0 }
-    if (known && COMPARED.some((k) => known[k] !== merged[k])) updated++
-    return { ...merged, source: REFRESH_SOURCE }
-  })
-  const fetchedNames = new Set(nextTypes.map((t) => t.name))
-  const removedNames = [...currentTypes.keys()].filter((n) => !fetchedNames.has(n)).sort()
+  const plan = planCatalogChange(
+    { instanceTypes, prices },
+    { regions: s.wanted, instanceTypes: fetched.instanceTypes, prices: fetched.prices, skipped: fetched.skipped },
+    s.limits,
+  )
+  if (!plan.ok) return { ok: false, error: new RefreshRefusedError(id, plan.why) }
 
-  // Sanity gates: a broken, throttled or truncated API answer must not empty the catalog.
-  const reasons: string[] = []
-  if (nextTypes.length === 0) reasons.push('AWS returned no instance types')
-  if (currentTypes.size > 0 && removedNames.length / currentTypes.size > maxDrop) {
-    reasons.push(
-      `${removedNames.length} of ${currentTypes.size} instance types (${share(removedNames.length, currentTypes.size)}) ` +
-        `would disappear, more than the ${percent(maxDrop)} allowed`,
-    )
-  }
-  const byRegion: Record<string, number> = {}
-  for (const region of wanted) {
-    const fresh = new Set(fetched.prices.filter((p) => p.region === region).map((p) => p.instanceType))
-    byRegion[region] = fresh.size
-    const known = currentPrices.filter((p) => p.region === region)
-    const dropped = known.filter((p) => !fresh.has(p.instanceType)).length
-    if (known.length > 0 && dropped / known.length > maxPriceDrop) {
-      reasons.push(
-        `${dropped} of ${known.length} prices in ${region} (${share(dropped, known.length)}) ` +
-          `would disappear, more than the ${percent(maxPriceDrop)} allowed`,
-      )
-    }
-  }
-  if (reasons.length > 0) return { ok: false, error: new RefreshRefusedError(runId, reasons) }
-
-  const prices: Price[] = fetched.prices.filter((p) => wanted.includes(p.region))
-  const noteParts = [`refresh run ${runId} from AWS: ${wanted.join(', ')}`]
-  if (addedNames.length) noteParts.push(`${addedNames.length} new type(s) without branch-ENI limits`)
-  if (removedNames.length) noteParts.push(`removed ${removedNames.length}: ${removedNames.slice(0, 20).join(', ')}${removedNames.length > 20 ? ', ...' : ''}`)
-  const catalogVersion = await replaceCatalog(q, {
-    instanceTypes: nextTypes,
-    prices: { regions: wanted, rows: prices },
-    source: REFRESH_SOURCE,
-    note: noteParts.join('; '),
-  })
+  const catalogVersion = await replaceCatalog(q, { ...plan.next, source: REFRESH_SOURCE, note: changeNote(id, s.wanted, plan.diff) })
   checkpoint()
   // Recorded in the same transaction: a 'succeeded' row always points at a version that landed.
-  await finishRun(q, runId, 'succeeded', {
-    instanceTypes: nextTypes.length,
-    prices: prices.length,
+  await finishRun(q, id, 'succeeded', {
+    instanceTypes: plan.diff.instanceTypes.total,
+    prices: plan.diff.prices.total,
     skipped: fetched.skipped,
     catalogVersion,
   })
-  return {
-    ok: true,
-    report: {
-      runId,
-      status: 'succeeded',
-      catalogVersion,
-      regions: wanted,
-      instanceTypes: {
-        total: nextTypes.length,
-        added: addedNames.length,
-        removed: removedNames.length,
-        updated,
-        addedNames: addedNames.sort(),
-        removedNames,
-      },
-      prices: { total: prices.length, byRegion },
-      skipped: fetched.skipped,
-      durationMs: 0,
-    },
+  return { ok: true, catalogVersion, diff: plan.diff }
+}
+
+function reportSuccess({ id, s }: Run, outcome: Extract<Outcome, { ok: true }>): RefreshReport {
+  const report: RefreshReport = {
+    runId: id,
+    status: 'succeeded',
+    catalogVersion: outcome.catalogVersion,
+    regions: s.wanted,
+    ...outcome.diff,
+    durationMs: Math.max(0, s.clock().getTime() - s.started),
   }
+  s.log.info(
+    {
+      runId: id,
+      catalogVersion: report.catalogVersion,
+      instanceTypes: {
+        total: report.instanceTypes.total,
+        added: report.instanceTypes.added,
+        updated: report.instanceTypes.updated,
+        removed: report.instanceTypes.removedNames,
+      },
+      prices: report.prices,
+      skipped: report.skipped,
+      durationMs: report.durationMs,
+    },
+    'catalog refreshed from AWS',
+  )
+  return report
 }
 
 /**
@@ -770,42 +687,10 @@ async function writeCatalog(
 export async function listRefreshRuns(db: Db, limit = 20, opts: { dbTimeoutMs?: number } = {}): Promise<RefreshRun[]> {
   const n = Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 20
   const dbTimeoutMs = opts.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS
-  type Row = {
-    id: string
-    started_at: Date
-    finished_at: Date | null
-    regions: string[]
-    status: RefreshRunStatus
-    instance_types: number | null
-    prices: number | null
-    skipped: SkipCounts | string | null
-    error: string | null
-    catalog_version: string | null
-  }
-  let rows: Row[]
   try {
     await closeDeadRuns(db, { dbTimeoutMs })
-    ;({ rows } = await withDbTimeout(
-      db.query<Row>(
-        `SELECT id, started_at, finished_at, regions, status, instance_types, prices, skipped, error, catalog_version
-         FROM refresh_runs ORDER BY id DESC LIMIT $1`,
-        [n],
-      ),
-      dbTimeoutMs,
-    ))
+    return await withDbTimeout(listRuns(db, n), dbTimeoutMs)
   } catch (err) {
     throw unavailable(db, err, 'the refresh runs cannot be listed') ?? err
   }
-  return rows.map((r) => ({
-    id: Number(r.id),
-    startedAt: new Date(r.started_at).toISOString(),
-    finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
-    regions: r.regions,
-    status: r.status,
-    instanceTypes: r.instance_types,
-    prices: r.prices,
-    skipped: typeof r.skipped === 'string' ? (JSON.parse(r.skipped) as SkipCounts) : r.skipped,
-    error: r.error,
-    catalogVersion: r.catalog_version === null ? null : Number(r.catalog_version),
-  }))
 }
