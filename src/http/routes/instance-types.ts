@@ -82,7 +82,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
         summary: 'One instance type; 404 naming it if unknown',
         params: nameParam,
         querystring: querySchema(INSTANCE_TYPE_FIELDS),
-        response: { 200: instanceTypeSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: instanceTypeSchema, 400: errorSchema, 404: errorSchema, 414: errorSchema },
       },
     },
     async (request, reply) => {
@@ -105,7 +105,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
           'and daemonSetsPerNode. A mode the type cannot run answers supported=false with the reason.',
         params: nameParam,
         querystring: querySchema(MAX_PODS_FIELDS),
-        response: { 200: maxPodsSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: maxPodsSchema, 400: errorSchema, 404: errorSchema, 414: errorSchema },
       },
     },
     async (request, reply) => {
