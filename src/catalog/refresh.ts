@@ -78,24 +78,12 @@ export const DEFAULT_REFRESH_TIMEOUT_SECONDS = 300
 /** How long a bookkeeping query may wait: the pool's own connection timeout (src/db/postgres.ts) is 5 s. */
 export const DEFAULT_DB_TIMEOUT_MS = 5_000
 
-export interface RefreshReport {
+/** What a successful run reports: the plan's diff (catalog-change.ts), and where and how long. */
+export interface RefreshReport extends CatalogDiff {
   runId: number
   status: 'succeeded'
   catalogVersion: number
   regions: string[]
-  instanceTypes: {
-    total: number
-    added: number
-    removed: number
-    updated: number
-    /** New to the catalog: AWS publishes no branch-ENI limits, so these got trunking false / branchEnis 0. */
-    addedNames: string[]
-    /** No longer returned by AWS and dropped (within the gate). */
-    removedNames: string[]
-  }
-  prices: { total: number; byRegion: Record<string, number> }
-  /** reason → count of AWS records that could not be used. */
-  skipped: SkipCounts
   durationMs: number
 }
 
