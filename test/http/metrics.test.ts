@@ -232,7 +232,7 @@ t.test('request series render as a Prometheus histogram, labels escaped', async 
   observe('GET', 200, 0.003)
   observe('GET', 200, 7)
   observe('GET', 200, 60)
-  const text = m.render()
+  const text = await m.render()
   const labels = 'method="GET",route="/a\\"b\\\\c",status_code="200"'
   t.match(text, `http_requests_total{${labels}} 3`)
   t.match(text, `http_request_duration_seconds_bucket{le="0.005",${labels}} 1`)
@@ -253,7 +253,7 @@ t.test('route observers share a series per method and status code', async (t) =>
   a('HEAD', 200, 0.001)
   m.forRoute('/v1/y')('GET', 200, 0.001)
   m.forRoute('/v1/x')('GET', 200, 0.001)
-  const text = m.render()
+  const text = await m.render()
   t.match(text, 'http_requests_total{method="GET",route="/v1/x",status_code="200"} 3')
   t.match(text, 'http_requests_total{method="GET",route="/v1/x",status_code="404"} 1')
   t.match(text, 'http_requests_total{method="HEAD",route="/v1/x",status_code="200"} 1')
