@@ -38,10 +38,39 @@ export interface Config {
   refreshTimeoutSeconds: number
 }
 
+/**
+ * What is wrong with the configuration: every problem found, not only the first, so that one start-up
+ * says all that needs fixing (`problems`, one line each; `message` joins them).
+ */
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message)
+  readonly problems: readonly string[]
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems
+    super(list.join('; '))
     this.name = 'ConfigError'
+    this.problems = list
+  }
+}
+
+/**
+ * Reads each setting through `read`: a setting that is wrong is noted and its default used, so that the
+ * rest are still checked; `done` then throws one ConfigError with every problem noted.
+ */
+function problemCollector() {
+  const problems: string[] = []
+  return {
+    read<T>(value: () => T, fallback: T): T {
+      try {
+        return value()
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err
+        problems.push(...err.problems)
+        return fallback
+      }
+    },
+    done(): void {
+      if (problems.length > 0) throw new ConfigError(problems)
+    },
   }
 }
 
@@ -137,63 +166,73 @@ function corsOrigins(env: NodeJS.ProcessEnv): string[] {
   return list
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const port = integer(env, 'PORT', 3000, 0, 65535)
-  const host = env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : '127.0.0.1'
-
-  let databaseUrl: string | null = null
-  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() !== '') {
-    const raw = env.DATABASE_URL.trim()
-    let url: URL
-    try {
-      url = new URL(raw)
-    } catch {
-      throw new ConfigError('DATABASE_URL must be a URL like postgres://user@host:5432/db; the value given does not parse')
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-      throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://; got "${url.protocol}//"`)
-    }
-    databaseUrl = raw
+function databaseUrlSetting(env: NodeJS.ProcessEnv): string | null {
+  if (env.DATABASE_URL === undefined || env.DATABASE_URL.trim() === '') return null
+  const raw = env.DATABASE_URL.trim()
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a URL like postgres://user@host:5432/db; the value given does not parse')
   }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://; got "${url.protocol}//"`)
+  }
+  return raw
+}
 
+function logLevelSetting(env: NodeJS.ProcessEnv): Config['logLevel'] {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase()
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`)
   }
+  return logLevel as Config['logLevel']
+}
 
+function awsRegionSetting(env: NodeJS.ProcessEnv): string {
   const awsRegion = (env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1').trim()
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(awsRegion)) {
     throw new ConfigError(`AWS_REGION must be a region code like us-east-1; got "${awsRegion}"`)
   }
+  return awsRegion
+}
 
+function publicUrlSetting(env: NodeJS.ProcessEnv, port: number): string {
   const publicUrl = (env.PUBLIC_URL ?? '').trim()
-  if (publicUrl !== '') {
-    try {
-      new URL(publicUrl)
-    } catch {
-      throw new ConfigError(`PUBLIC_URL must be an absolute URL like https://cni-advisor.example.com; got "${publicUrl}"`)
-    }
+  if (publicUrl === '') return `http://localhost:${port}`
+  try {
+    new URL(publicUrl)
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute URL like https://cni-advisor.example.com; got "${publicUrl}"`)
   }
+  return publicUrl.replace(/\/+$/, '')
+}
 
-  return {
+/** Every setting is checked; a ConfigError lists every one that is wrong (README "Configuration"). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const { read, done } = problemCollector()
+  const port = read(() => integer(env, 'PORT', 3000, 0, 65535), 3000)
+  const config: Config = {
     port,
-    host,
-    databaseUrl,
+    host: env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : '127.0.0.1',
+    databaseUrl: read(() => databaseUrlSetting(env), null),
     dataDir: env.DATA_DIR && env.DATA_DIR.trim() !== '' ? env.DATA_DIR.trim() : '.data/pgdata',
-    adminToken: optionalSecret(env, 'ADMIN_TOKEN', 16),
-    slackSigningSecret: optionalSecret(env, 'SLACK_SIGNING_SECRET', 8),
-    awsRegion,
-    logLevel: logLevel as Config['logLevel'],
-    priceMaxAgeDays: integer(env, 'PRICE_MAX_AGE_DAYS', 180, 1, 3650),
+    adminToken: read(() => optionalSecret(env, 'ADMIN_TOKEN', 16), null),
+    slackSigningSecret: read(() => optionalSecret(env, 'SLACK_SIGNING_SECRET', 8), null),
+    awsRegion: read(() => awsRegionSetting(env), 'us-east-1'),
+    logLevel: read(() => logLevelSetting(env), 'info'),
+    priceMaxAgeDays: read(() => integer(env, 'PRICE_MAX_AGE_DAYS', 180, 1, 3650), 180),
     // 64 MiB keeps a replica well under the 512 Mi pod limit in deploy/ with the catalog and runtime.
-    memoryCacheMb: integer(env, 'MEMORY_CACHE_MB', 64, 0, 4096),
-    catalogPollSeconds: integer(env, 'CATALOG_POLL_SECONDS', 30, 1, 3600),
-    publicUrl: publicUrl !== '' ? publicUrl.replace(/\/+$/, '') : `http://localhost:${port}`,
-    metrics: metricsSetting(env, port),
-    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600, 0, 10_000_000),
-    rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
-    corsOrigins: corsOrigins(env),
-    trustProxy: trustProxySetting(env),
-    refreshTimeoutSeconds: integer(env, 'REFRESH_TIMEOUT_SECONDS', 300, 1, 3600),
+    memoryCacheMb: read(() => integer(env, 'MEMORY_CACHE_MB', 64, 0, 4096), 64),
+    catalogPollSeconds: read(() => integer(env, 'CATALOG_POLL_SECONDS', 30, 1, 3600), 30),
+    publicUrl: read(() => publicUrlSetting(env, port), `http://localhost:${port}`),
+    metrics: read(() => metricsSetting(env, port), 'on'),
+    rateLimitMax: read(() => integer(env, 'RATE_LIMIT_MAX', 600, 0, 10_000_000), 600),
+    rateLimitWindowSeconds: read(() => integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400), 60),
+    corsOrigins: read(() => corsOrigins(env), []),
+    trustProxy: read(() => trustProxySetting(env), false),
+    refreshTimeoutSeconds: read(() => integer(env, 'REFRESH_TIMEOUT_SECONDS', 300, 1, 3600), 300),
   }
+  done()
+  return config
 }

@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     config = loadConfig()
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`cni-advisor: bad configuration: ${err.message}`)
+      // Every problem at once, one a line: one restart fixes them all.
+      const n = err.problems.length
+      console.error(`cni-advisor: bad configuration (${n} problem${n === 1 ? '' : 's'}):\n${err.problems.map((p) => `  - ${p}`).join('\n')}`)
       process.exit(2)
     }
     throw err

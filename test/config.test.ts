@@ -90,3 +90,28 @@ t.test('TRUST_PROXY: off by default; hops, or addresses and ranges', async (t) =
   t.equal(loadConfig({ TRUST_PROXY: ' 1 ' }).trustProxy, 1)
   t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8,loopback' }).trustProxy, ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback'])
 })
+
+t.test('every problem is reported at once, not only the first', async (t) => {
+  const err = (() => {
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', CORS_ORIGINS: 'portal.example.com', TRUST_PROXY: 'true', RATE_LIMIT_MAX: 'lots', ADMIN_TOKEN: 'short' })
+    } catch (e) {
+      return e as ConfigError
+    }
+  })()
+  t.ok(err instanceof ConfigError)
+  t.equal(err!.problems.length, 6, 'six settings are wrong: six problems')
+  t.match(err!.problems, [/^PORT /, /^ADMIN_TOKEN /, /^LOG_LEVEL /, /^RATE_LIMIT_MAX /, /^CORS_ORIGINS /, /^TRUST_PROXY /], 'in the order the settings are read')
+  for (const p of err!.problems) t.match(err!.message, p, 'the message holds each problem')
+  t.same(new ConfigError('one').problems, ['one'], 'a single problem is a list of one')
+})
+
+t.test('a good setting beside a bad one is not reported', async (t) => {
+  try {
+    loadConfig({ PORT: '8080', LOG_LEVEL: 'loud' })
+    t.fail('LOG_LEVEL=loud must be refused')
+  } catch (e) {
+    t.match((e as ConfigError).problems, [/^LOG_LEVEL /])
+    t.equal((e as ConfigError).problems.length, 1)
+  }
+})
