@@ -17,6 +17,8 @@ RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# The PNG charts (src/charts/png.ts) draw their labels with a system font, and the slim image has none.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Owned by root and read-only to the app user; the code never writes next to itself.
 COPY --from=deps /app/node_modules ./node_modules

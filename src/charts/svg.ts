@@ -157,7 +157,9 @@ export function barChartSvg(spec: BarChartSpec): string {
   // Title: wrapped to the width, so a narrow (phone-sized) chart keeps all of it.
   let y = pad - 2
   const body: string[] = []
-  for (const line of wrapText(spec.title, (width - 2 * pad) / (CHAR_12 * 1.3))) {
+  // 16 px bold runs wider than 16/12 of CHAR_12: DejaVu Sans Bold (what the PNG renderer draws with on
+  // Debian) is about 0.62 em a character, so lines are cut for it; browser fonts then have room to spare.
+  for (const line of wrapText(spec.title, (width - 2 * pad) / (CHAR_12 * 1.45))) {
     y += 20
     body.push(`<text x="${pad}" y="${px(y)}" font-size="16" font-weight="700" fill="${TEXT}">${escapeXml(line)}</text>`)
   }
@@ -232,7 +234,7 @@ export function barChartSvg(spec: BarChartSpec): string {
       const name = series[i] as string
       const tip = escapeXml(multi ? `${g.label}, ${name}: ${valueText(v)}` : `${g.label}: ${valueText(v)}`)
       const isLast = i === g.values.length - 1
-      const note = notesInline && isLast && g.note ? `<tspan fill="${MUTED}" font-size="11">  ${escapeXml(g.note)}</tspan>` : ''
+      const note = notesInline && isLast && g.note ? `<tspan dx="8" fill="${MUTED}" font-size="11">${escapeXml(g.note)}</tspan>` : ''
       if (v === null) {
         bars.push(
           `<text x="${px(x0 + 4)}" y="${px(by + barH / 2 + 4)}" font-size="11" font-style="italic" fill="${MUTED}"><title>${tip}</title>${escapeXml(missing)}${note}</text>`,

@@ -37,7 +37,8 @@ export function sendAnswer(reply: FastifyReply, a: Asked, kept: KeptAnswer): Fas
 /** The bytes to send for a kept answer, with the Vary and Content-Encoding headers that go with them. */
 export function encodeKept(reply: FastifyReply, a: Asked, kept: KeptAnswer): Buffer {
   const body = kept.rendered.body
-  if (body.length < MIN_GZIP_BYTES) return body
+  // A PNG is compressed already: gzip would cost CPU and save nothing.
+  if (body.length < MIN_GZIP_BYTES || kept.rendered.type === 'image/png') return body
   varyOn(reply, 'accept-encoding')
   if (!acceptsGzip(reply.request.headers['accept-encoding'])) return body
   reply.header('content-encoding', 'gzip')

@@ -2,6 +2,7 @@ import t from 'tap'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildTestApp } from '../helper.js'
+import { decodePng, PNG_MAGIC } from '../fakes/png-reader.js'
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts')
 const bars = (svg: string) => [...svg.matchAll(/<rect class="bar"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1])
@@ -133,12 +134,50 @@ t.test('charts over REST', async (t) => {
     }
   })
 
+  t.test('PNG: the same chart as the SVG, for Slack image blocks, kept and bounded like it', async (t) => {
+    for (const [path, query] of [
+      ['pods-per-node', 'instanceTypes=m5.large,m6i.xlarge&width=600'],
+      ['cost-per-pod', 'totalPods=3000&family=m6i&limit=4&width=600'],
+    ] as const) {
+      const svg = await app.inject(`/v1/charts/${path}.svg?${query}`)
+      const res = await app.inject({ url: `/v1/charts/${path}.png?${query}`, headers: { 'accept-encoding': 'gzip' } })
+      t.equal(res.statusCode, 200, path)
+      t.equal(res.headers['content-type'], 'image/png')
+      t.match(res.headers['cache-control'], /max-age=\d+/)
+      t.notOk(res.headers['content-encoding'], 'a PNG is not gzipped again')
+      t.ok(res.rawPayload.subarray(0, 8).equals(PNG_MAGIC))
+      const img = decodePng(res.rawPayload)
+      const height = Number(/^<svg [^>]*height="(\d+)"/.exec(svg.body)?.[1])
+      t.same([img.width, img.height], [1200, height * 2], 'twice the SVG’s size')
+      const again = await app.inject(`/v1/charts/${path}.png?${query}`)
+      t.ok(again.rawPayload.equals(res.rawPayload), 'the same bytes again (kept)')
+      mkdirSync(ARTIFACTS, { recursive: true })
+      writeFileSync(join(ARTIFACTS, `${path}.png`), res.rawPayload)
+    }
+  })
+
+  t.test('PNG: bad parameters are the same JSON 400s; an unknown type the same 404', async (t) => {
+    for (const [url, status, field] of [
+      ['/v1/charts/pods-per-node.png?width=99999', 400, 'width'],
+      ['/v1/charts/cost-per-pod.png', 400, 'totalPods'],
+      ['/v1/charts/cost-per-pod.png?totalPods=10&limit=41', 400, 'limit'],
+      ['/v1/charts/pods-per-node.png?instanceTypes=zz9.huge', 404, 'instanceTypes'],
+    ] as const) {
+      const res = await app.inject(url)
+      t.equal(res.statusCode, status, url)
+      t.match(res.headers['content-type'], /^application\/json/)
+      t.match(res.json(), { field })
+    }
+  })
+
   t.test('deterministic and listed in the OpenAPI document', async (t) => {
     const url = '/v1/charts/cost-per-pod.svg?totalPods=1000&family=c6i'
     t.equal((await app.inject(url)).body, (await app.inject(url)).body)
     const doc = (await app.inject('/docs/json')).json()
     t.ok(doc.paths['/v1/charts/pods-per-node.svg']?.get, 'pods-per-node chart documented')
     t.ok(doc.paths['/v1/charts/cost-per-pod.svg']?.get, 'cost-per-pod chart documented')
+    t.ok(doc.paths['/v1/charts/pods-per-node.png']?.get?.responses?.['200']?.content?.['image/png'], 'PNG charts documented as image/png')
+    t.ok(doc.paths['/v1/charts/cost-per-pod.png']?.get?.responses?.['200']?.content?.['image/png'])
     const params = doc.paths['/v1/charts/cost-per-pod.svg'].get.parameters.map((p: { name: string }) => p.name)
     t.ok(params.includes('totalPods') && params.includes('limit'), 'the capacity-plan parameters, and limit')
   })

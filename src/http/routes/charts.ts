@@ -1,11 +1,14 @@
-// Charts as SVG, for people who would rather look than read: the advisor page, Slack messages and the
-// portal link to these URLs. Each route asks the same answers as the JSON routes and only draws them.
+// Charts as SVG, for people who would rather look than read: the advisor page and the portal link to
+// these URLs; the same charts as PNG for Slack, whose image blocks take no SVG. Each route asks the same
+// answers as the JSON routes and only draws them.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { capacityPlanAnswer, catalogStampValidity, maxPodsAnswer } from '../../answers/answers.js'
-import type { Asked, Validity } from '../../answers/pipeline.js'
+import { capacityPlanAnswer, catalogStampValidity, maxPodsAnswer, type Freshness } from '../../answers/answers.js'
+import { ALWAYS, type Asked, type Validity } from '../../answers/pipeline.js'
 import { sendAnswer } from '../cached.js'
 import { COST_CHART_FIELDS, POD_CHART_FIELDS, type Measure } from '../../answers/inputs.js'
+import { PNG_TYPE, svgToPng } from '../../charts/png.js'
 import { barChartSvg, formatNumber } from '../../charts/svg.js'
+import type { Parsed } from '../../domain/fields.js'
 import { MODES } from '../../domain/types.js'
 import { errorSchema } from '../errors.js'
 import { parseQuery, querySchema } from '../input.js'
@@ -24,12 +27,32 @@ const CACHE_CONTROL = 'public, max-age=300'
 const SVG_TYPE = 'image/svg+xml; charset=utf-8'
 
 /** A chart is an answer like any other: drawn once per catalog version and question, kept in the pipeline. */
+function keptSvg(a: Asked, key: string, draw: () => string, valid: Validity = ALWAYS) {
+  return a.rendered(key, () => ({ body: Buffer.from(draw(), 'utf8'), type: SVG_TYPE, disposition: null, valid }))
+}
+
 function sendSvg(reply: FastifyReply, a: Asked, key: string, draw: () => string, valid?: Validity): FastifyReply {
-  const rendered = a.rendered(key, () => ({ body: Buffer.from(draw(), 'utf8'), type: SVG_TYPE, disposition: null, valid: valid ?? { from: -Infinity, until: Infinity } }))
+  const rendered = keptSvg(a, key, draw, valid)
   reply
     .header('cache-control', CACHE_CONTROL)
     // An SVG opened on its own is a document: it may run nothing and load nothing.
     .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+  return sendAnswer(reply, a, { key, rendered })
+}
+
+/**
+ * The PNG is drawn from the kept SVG of the same question (`svg:` key), so both always show the same
+ * bars, and is kept beside it under `png:`, counted in the same byte budget: one render per catalog
+ * version and question. Two requests that miss at once may both render; neither blocks the event loop.
+ */
+async function sendPng(reply: FastifyReply, a: Asked, svgKey: string, draw: () => string, valid: Validity = ALWAYS): Promise<FastifyReply> {
+  const key = `png:${svgKey}`
+  let rendered = a.peek(key)
+  if (rendered === undefined) {
+    const svg = keptSvg(a, svgKey, draw, valid)
+    rendered = a.keep(key, { body: await svgToPng(svg.body.toString('utf8')), type: PNG_TYPE, disposition: null, valid })
+  }
+  reply.header('cache-control', CACHE_CONTROL)
   return sendAnswer(reply, a, { key, rendered })
 }
 
@@ -42,99 +65,133 @@ const svgResponse = {
   404: errorSchema,
 }
 
+const pngResponse = {
+  200: {
+    description: 'The same chart as the .svg route, as a PNG at twice its pixel size (for Slack image blocks)',
+    content: { [PNG_TYPE]: { schema: { type: 'string', format: 'binary' } } },
+  },
+  400: errorSchema,
+  404: errorSchema,
+}
+
+const withFormat = (doc: { summary: string; description: string }, format: 'SVG' | 'PNG') => ({
+  summary: `${doc.summary} (${format})`,
+  description: format === 'SVG' ? doc.description : `${doc.description} The .svg route's chart, drawn as PNG for Slack and chat tools.`,
+})
+
+type PodChartQuery = Parsed<typeof POD_CHART_FIELDS>
+type CostChartQuery = Parsed<typeof COST_CHART_FIELDS>
+
+/** The pods-per-node chart as SVG: the numbers of the max-pods route, one bar per mode. */
+function podsChart(a: Asked, q: PodChartQuery): string {
+  const snap = a.snap
+  const modes = MODES.filter((m) => q.modes.includes(m))
+  const groups = q.instanceTypes.map((name) => {
+    const answers = modes.map((mode) =>
+      maxPodsAnswer(a, name, { mode, daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap, os: 'linux' }, 'instanceTypes'),
+    )
+    return { label: answers[0]?.instanceType ?? name, values: answers.map((a) => (a.supported ? a[MEASURE_FIELD[q.measure]] : null)) }
+  })
+  const extras = [
+    q.daemonSetsPerNode ? `${q.daemonSetsPerNode} DaemonSet pods per node` : '',
+    q.maxPodsCap !== null ? `--max-pods capped at ${q.maxPodsCap}` : '',
+  ].filter(Boolean)
+  return barChartSvg({
+    title: `Pods per node by networking mode${extras.length ? ` (${extras.join(', ')})` : ''}`,
+    description:
+      `${MEASURE_WORDS[q.measure]} for ${q.instanceTypes.join(', ')} in each mode: ${modes.join(', ')}. ` +
+      `From catalog version ${snap.version}; formulas and sources at /v1/instance-types/{name}/max-pods.`,
+    categoryAxisLabel: 'Instance type',
+    valueAxisLabel: MEASURE_WORDS[q.measure],
+    series: modes,
+    groups,
+    value: { decimals: 0 },
+    missingLabel: 'not supported',
+    width: q.width,
+    idPrefix: 'pods-per-node',
+  })
+}
+
+/** The cost-per-pod chart as SVG: the N cheapest priced rows of the capacity plan. */
+function costChart(a: Asked, q: CostChartQuery, f: Freshness): string {
+  const { width: _width, ...capacity } = q
+  const plan = capacityPlanAnswer(a.snap, { ...capacity, limit: null }, f)
+  const priced = plan.rows.filter((r) => r.usdPerPodMonth !== null && r.nodes !== null)
+  const rows = priced.slice(0, q.limit)
+  const pods = formatNumber(plan.input.totalPods, 0)
+  const stamp = plan.catalog.pricesAsOf ? `prices as of ${plan.catalog.pricesAsOf.slice(0, 10)}` : 'no prices for the region'
+  return barChartSvg({
+    title: `$ per pod-month: ${pods} pods of ${q.podCpu} vCPU / ${q.podMemoryMiB} MiB, ${q.mode}, ${plan.region}`,
+    description:
+      `The ${rows.length} cheapest of ${priced.length} priced instance types for ${pods} workload pods ` +
+      `(${q.podCpu} vCPU, ${q.podMemoryMiB} MiB each) in ${q.mode} mode: on-demand monthly cost (730 h) ÷ pods, ` +
+      `with the nodes needed and what limits pods per node. Catalog version ${plan.catalog.version}, ${stamp}.`,
+    categoryAxisLabel: 'Instance type',
+    valueAxisLabel: 'USD per pod per month (on-demand, 730 h)',
+    series: ['$ per pod-month'],
+    groups: rows.map((r) => ({
+      label: r.instanceType,
+      values: [r.usdPerPodMonth],
+      note: `${formatNumber(r.nodes ?? 0, 0)} ${r.nodes === 1 ? 'node' : 'nodes'}, ${r.podsPerNode} pods/node (${r.limitedBy})`,
+    })),
+    value: { decimals: 2, prefix: '$' },
+    emptyMessage: `No instance type here has an on-demand price in ${plan.region}.`,
+    width: q.width,
+    idPrefix: 'cost-per-pod',
+  })
+}
+
+const POD_CHART_DOC = {
+  summary: 'Bar chart of pods per node in each mode for a few instance types',
+  description: 'The numbers of GET /v1/instance-types/{name}/max-pods, one bar per mode; a mode a type cannot run shows "not supported".',
+}
+const COST_CHART_DOC = {
+  summary: 'Bar chart of $ per pod-month for the N cheapest instance types of a capacity plan',
+  description:
+    'Takes the query parameters of GET /v1/capacity-plans (totalPods is required); `limit` is the number of bars ' +
+    '(default 10). Types without a price in the region are left out.',
+}
+
 export async function chartRoutes(app: FastifyInstance): Promise<void> {
   const freshness = () => app.ctx.answers.freshness
 
   app.get(
     '/v1/charts/pods-per-node.svg',
-    {
-      schema: {
-        tags: ['charts'],
-        summary: 'Bar chart (SVG) of pods per node in each mode for a few instance types',
-        description: 'The numbers of GET /v1/instance-types/{name}/max-pods, one bar per mode; a mode a type cannot run shows "not supported".',
-        querystring: querySchema(POD_CHART_FIELDS),
-        response: svgResponse,
-      },
-    },
+    { schema: { tags: ['charts'], ...withFormat(POD_CHART_DOC, 'SVG'), querystring: querySchema(POD_CHART_FIELDS), response: svgResponse } },
     async (request, reply) => {
       const q = parseQuery(POD_CHART_FIELDS, request, [])
       const a = app.ctx.answers.current()
-      const snap = a.snap
-      const modes = MODES.filter((m) => q.modes.includes(m))
-      return sendSvg(reply, a, `svg:pods:${JSON.stringify(q)}`, () => {
-      const groups = q.instanceTypes.map((name) => {
-        const answers = modes.map((mode) =>
-          maxPodsAnswer(a, name, { mode, daemonSetsPerNode: q.daemonSetsPerNode, maxPodsCap: q.maxPodsCap, os: 'linux' }, 'instanceTypes'),
-        )
-        return { label: answers[0]?.instanceType ?? name, values: answers.map((a) => (a.supported ? a[MEASURE_FIELD[q.measure]] : null)) }
-      })
-      const extras = [
-        q.daemonSetsPerNode ? `${q.daemonSetsPerNode} DaemonSet pods per node` : '',
-        q.maxPodsCap !== null ? `--max-pods capped at ${q.maxPodsCap}` : '',
-      ].filter(Boolean)
-      const svg = barChartSvg({
-        title: `Pods per node by networking mode${extras.length ? ` (${extras.join(', ')})` : ''}`,
-        description:
-          `${MEASURE_WORDS[q.measure]} for ${q.instanceTypes.join(', ')} in each mode: ${modes.join(', ')}. ` +
-          `From catalog version ${snap.version}; formulas and sources at /v1/instance-types/{name}/max-pods.`,
-        categoryAxisLabel: 'Instance type',
-        valueAxisLabel: MEASURE_WORDS[q.measure],
-        series: modes,
-        groups,
-        value: { decimals: 0 },
-        missingLabel: 'not supported',
-        width: q.width,
-        idPrefix: 'pods-per-node',
-      })
-      return svg
-      })
+      return sendSvg(reply, a, `svg:pods:${JSON.stringify(q)}`, () => podsChart(a, q))
+    },
+  )
+
+  app.get(
+    '/v1/charts/pods-per-node.png',
+    { schema: { tags: ['charts'], ...withFormat(POD_CHART_DOC, 'PNG'), querystring: querySchema(POD_CHART_FIELDS), response: pngResponse } },
+    async (request, reply) => {
+      const q = parseQuery(POD_CHART_FIELDS, request, [])
+      const a = app.ctx.answers.current()
+      return sendPng(reply, a, `svg:pods:${JSON.stringify(q)}`, () => podsChart(a, q))
     },
   )
 
   app.get(
     '/v1/charts/cost-per-pod.svg',
-    {
-      schema: {
-        tags: ['charts'],
-        summary: 'Bar chart (SVG) of $ per pod-month for the N cheapest instance types of a capacity plan',
-        description:
-          'Takes the query parameters of GET /v1/capacity-plans (totalPods is required); `limit` is the number of bars ' +
-          '(default 10). Types without a price in the region are left out.',
-        querystring: querySchema(COST_CHART_FIELDS),
-        response: svgResponse,
-      },
-    },
+    { schema: { tags: ['charts'], ...withFormat(COST_CHART_DOC, 'SVG'), querystring: querySchema(COST_CHART_FIELDS), response: svgResponse } },
     async (request, reply) => {
       const q = parseQuery(COST_CHART_FIELDS, request, [])
-      const { width: _width, ...capacity } = q
       const a = app.ctx.answers.current()
-      return sendSvg(reply, a, `svg:cost:${JSON.stringify(q)}`, () => {
-      const plan = capacityPlanAnswer(a.snap, { ...capacity, limit: null }, freshness())
-      const priced = plan.rows.filter((r) => r.usdPerPodMonth !== null && r.nodes !== null)
-      const rows = priced.slice(0, q.limit)
-      const pods = formatNumber(plan.input.totalPods, 0)
-      const stamp = plan.catalog.pricesAsOf ? `prices as of ${plan.catalog.pricesAsOf.slice(0, 10)}` : 'no prices for the region'
-      const svg = barChartSvg({
-        title: `$ per pod-month: ${pods} pods of ${q.podCpu} vCPU / ${q.podMemoryMiB} MiB, ${q.mode}, ${plan.region}`,
-        description:
-          `The ${rows.length} cheapest of ${priced.length} priced instance types for ${pods} workload pods ` +
-          `(${q.podCpu} vCPU, ${q.podMemoryMiB} MiB each) in ${q.mode} mode: on-demand monthly cost (730 h) ÷ pods, ` +
-          `with the nodes needed and what limits pods per node. Catalog version ${plan.catalog.version}, ${stamp}.`,
-        categoryAxisLabel: 'Instance type',
-        valueAxisLabel: 'USD per pod per month (on-demand, 730 h)',
-        series: ['$ per pod-month'],
-        groups: rows.map((r) => ({
-          label: r.instanceType,
-          values: [r.usdPerPodMonth],
-          note: `${formatNumber(r.nodes ?? 0, 0)} ${r.nodes === 1 ? 'node' : 'nodes'}, ${r.podsPerNode} pods/node (${r.limitedBy})`,
-        })),
-        value: { decimals: 2, prefix: '$' },
-        emptyMessage: `No instance type here has an on-demand price in ${plan.region}.`,
-        width: q.width,
-        idPrefix: 'cost-per-pod',
-      })
-      return svg
-      }, catalogStampValidity(a.snap, q.region, freshness()))
+      return sendSvg(reply, a, `svg:cost:${JSON.stringify(q)}`, () => costChart(a, q, freshness()), catalogStampValidity(a.snap, q.region, freshness()))
+    },
+  )
+
+  app.get(
+    '/v1/charts/cost-per-pod.png',
+    { schema: { tags: ['charts'], ...withFormat(COST_CHART_DOC, 'PNG'), querystring: querySchema(COST_CHART_FIELDS), response: pngResponse } },
+    async (request, reply) => {
+      const q = parseQuery(COST_CHART_FIELDS, request, [])
+      const a = app.ctx.answers.current()
+      return sendPng(reply, a, `svg:cost:${JSON.stringify(q)}`, () => costChart(a, q, freshness()), catalogStampValidity(a.snap, q.region, freshness()))
     },
   )
 }
