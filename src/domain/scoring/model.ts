@@ -2,6 +2,7 @@
 // answer is made of, and the shape of one criterion's rule. Types and constants only (plus two tiny
 // helpers), so that every criterion module can import it without importing each other.
 import type { CniOption } from '../cni-options.js'
+import type { Configuration } from '../configuration.js'
 import type { MaxPodsResult } from '../density.js'
 import type { InstanceType, LevelNeed, Mode, Plugin, Requirements } from '../types.js'
 
@@ -124,6 +125,8 @@ export interface ScoredOption {
   caveats: string[]
   explanation: string
   references: string[]
+  /** What to apply for the option, each value with its reason (configuration.ts); null for a blocked option. */
+  configuration: Configuration | null
 }
 
 export interface RecommendationCore {

@@ -1,6 +1,7 @@
 // The entry point: resolve the instance types, judge every option, rank them, and put the answer into
 // the contract's shape with its words.
 import { CNI_OPTIONS, type CniOption } from '../cni-options.js'
+import { configurationFor } from '../configuration.js'
 import { InputError, type InstanceType, type Requirements } from '../types.js'
 import { evaluate } from './evaluate.js'
 import { explanationOf, summaryOf } from './explain.js'
@@ -60,6 +61,8 @@ export function recommend(req: Requirements, catalog: CatalogView, options: read
       caveats: ev.caveats,
       explanation: explanationOf(ev, verdict),
       references: referencesOf(ev.option),
+      // Only what can be applied as asked: a blocked option has no configuration to give.
+      configuration: verdict === 'blocked' ? null : configurationFor(ev.option, req, ev.perType.map((density, i) => ({ type: types[i] as InstanceType, density }))),
     }
   })
   return {
