@@ -25,7 +25,8 @@ export interface NumberField extends Base {
 }
 export interface BooleanField extends Base {
   type: 'boolean'
-  default: boolean
+  /** Absent: the field is null when not given (a filter that is off). */
+  default?: boolean
 }
 export interface StringField extends Base {
   type: 'string'
