@@ -1,6 +1,7 @@
 // Capacity plan: for each instance type, how many workload pods fit per node and what limits them,
 // how many nodes, VPC addresses and dollars a workload takes. Pure: prices come in as a lookup.
 import { hostNetworkPods, maxPods, podCounts, requireIntegerAtLeast } from './density.js'
+import { compareTypeNames } from './type-names.js'
 import { InputError, MODES, NODE_OS, type InstanceType, type Mode, type NodeOs } from './types.js'
 import { clusterVpcIps, readSettings, spreadPods, type ClusterVpcIps, type WarmPool } from './vpc-ips.js'
 
@@ -26,6 +27,8 @@ export interface CapacityInput extends WarmPool {
   maxPodsCap?: number | null
   /** The nodes' operating system; default linux (Windows: one ENI serves pods). */
   os?: NodeOs
+  /** Workload pods each node must be able to run (podsPerNode): a type short of it cannot serve. */
+  minPodsPerNode?: number | null
 }
 
 export type LimitedBy = 'ips' | 'cpu' | 'memory' | 'kubelet'
@@ -57,8 +60,32 @@ export interface CapacityRow {
 }
 
 export interface CapacityPlan {
-  input: Required<Omit<CapacityInput, keyof WarmPool | 'maxPodsCap'>> & { maxPodsCap: number | null; warmPool: WarmPool }
+  input: Required<Omit<CapacityInput, keyof WarmPool | 'maxPodsCap' | 'minPodsPerNode'>> & { maxPodsCap: number | null; warmPool: WarmPool }
   rows: CapacityRow[]
+}
+
+/** How a plan's rows are ordered: by monthly cost, or (where no row has a price) by nodes. */
+export type PlanRanking = 'cost' | 'nodes'
+
+/**
+ * The order of a plan's rows. By cost: rows with a price by exact cost (nodes × $/h), then rows without
+ * one by nodes, then the rows that cannot serve. By nodes: every row that can serve by nodes, fewest
+ * first (cost, where known, breaks ties), then those that cannot. Then the type's place in the catalog
+ * (family, size) and the mode's. The keys are worked out once per row, not once per comparison.
+ */
+export function rankCapacityRows(rows: readonly CapacityRow[], by: PlanRanking): CapacityRow[] {
+  const group = rows.map((r) => (r.reason !== null ? 2 : by === 'cost' && r.usdPerHour === null ? 1 : 0))
+  const cost = rows.map((r) => (r.usdPerHour === null ? Infinity : (r.nodes ?? 0) * r.usdPerHour))
+  const nodes = rows.map((r) => r.nodes ?? Infinity)
+  const mode = rows.map((r) => MODES.indexOf(r.mode))
+  const order = rows.map((_, i) => i)
+  order.sort((a, b) => {
+    const g = group[a]! - group[b]!
+    if (g !== 0) return g
+    const primary = by === 'cost' && group[a] === 0 ? cost[a]! - cost[b]! || nodes[a]! - nodes[b]! : nodes[a]! - nodes[b]! || (cost[a] === cost[b] ? 0 : cost[a]! < cost[b]! ? -1 : 1)
+    return primary || compareTypeNames(rows[a]!.instanceType, rows[b]!.instanceType) || mode[a]! - mode[b]!
+  })
+  return order.map((i) => rows[i]!)
 }
 
 /** kube-reserved CPU by range of millicores: [start, end, rate per ten thousand]. */
@@ -165,6 +192,7 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
   if (!(NODE_OS as readonly string[]).includes(os)) throw new InputError('os', `os must be one of ${NODE_OS.join(', ')}; got ${JSON.stringify(input.os)}`)
   const host = hostNetworkPods(os)
   if (instanceTypes.length === 0) throw new InputError('instanceTypes', 'instanceTypes must name at least one instance type')
+  const minPods = input.minPodsPerNode === undefined || input.minPodsPerNode === null ? null : requireIntegerAtLeast('podsPerNode', input.minPodsPerNode, 1)
   const warmPool: WarmPool = {}
   for (const key of ['warmEniTarget', 'warmIpTarget', 'minimumIpTarget', 'warmPrefixTarget'] as const) {
     if (input[key] !== undefined) warmPool[key] = input[key]
@@ -214,6 +242,16 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
       `[${memMiB} MiB allocatable, kube-reserved 11 × ${reservedFor} + 255 MiB for the ${reservedFor} pods the kubelet is configured with]) = ${podsPerNode} (${limitedBy})`
     if (podsPerNode === 0) {
       return { ...blocked(it, mode, `no workload pod fits on a node: ${limitText}`), limits, limitedBy, podsPerNode: 0, allocatableCpuMilli: cpuMilli, allocatableMemoryMiB: memMiB }
+    }
+    if (minPods !== null && podsPerNode < minPods) {
+      return {
+        ...blocked(it, mode, `a node fits ${podsPerNode} workload pods (limited by ${limitedBy}), short of the ${minPods} per node asked (podsPerNode): ${limitText}`),
+        limits,
+        limitedBy,
+        podsPerNode,
+        allocatableCpuMilli: cpuMilli,
+        allocatableMemoryMiB: memMiB,
+      }
     }
     const nodes = Math.ceil(totalPods / podsPerNode)
     // Pods needing a VPC address per node: its share of the workload plus the non-host-network DaemonSet pods.
@@ -271,11 +309,5 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
     }
   })
 
-  // Priced rows by exact cost, then unpriced, then those that cannot serve; names break ties. The keys are
-  // worked out once per row, not once per comparison.
-  const group = rows.map((r) => (r.reason !== null ? 2 : r.monthlyUsd === null ? 1 : 0))
-  const cost = rows.map((r) => (r.nodes ?? 0) * (r.usdPerHour ?? 0))
-  const order = rows.map((_, i) => i)
-  order.sort((a, b) => group[a]! - group[b]! || cost[a]! - cost[b]! || (rows[a]!.instanceType < rows[b]!.instanceType ? -1 : 1))
-  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, os, warmPool }, rows: order.map((i) => rows[i]!) }
+  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, os, warmPool }, rows: rankCapacityRows(rows, 'cost') }
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { allocatableCpuMilli, allocatableMemoryMiB, capacityPlan, kubeReservedPods, type CapacityInput } from '../../src/domain/capacity.js'
+import { allocatableCpuMilli, allocatableMemoryMiB, capacityPlan, kubeReservedPods, rankCapacityRows, type CapacityInput } from '../../src/domain/capacity.js'
 import { maxPods } from '../../src/domain/density.js'
 import { MODES } from '../../src/domain/types.js'
 import { seed, seedType, throwsInputError } from './fixtures.js'
@@ -176,4 +176,37 @@ t.test('the formula shows how vpcIps is made up, and its sums hold for every typ
   }
   t.ok(checked > 5000, `${checked} rows checked`)
   t.same(wrong.slice(0, 5), [], 'each row: the nodes add up to nodes, nodes × per-node addresses to vpcIps')
+})
+
+t.test('minPodsPerNode: a type short of the asked density cannot serve, and says why', async (t) => {
+  // m5.large secondary-ip: 27 workload pods per node (ips); m5.xlarge: 4 × 14 + 2 = 58 − 2 = 56.
+  const plan = capacityPlan({ totalPods: 300, podCpuMilli: 10, podMemoryMiB: 10, mode: 'secondary-ip', minPodsPerNode: 40 }, [type('m5.large'), type('m5.xlarge')], priceOf)
+  const [ok, short] = plan.rows
+  t.equal(ok?.instanceType, 'm5.xlarge')
+  t.equal(ok?.reason, null)
+  t.equal(ok?.nodes, Math.ceil(300 / 56), 'nodes follow what a node fits, not the asked minimum')
+  t.equal(short?.instanceType, 'm5.large')
+  t.match(short?.reason, /a node fits 27 workload pods \(limited by ips\), short of the 40 per node asked \(podsPerNode\)/)
+  t.same([short?.nodes, short?.monthlyUsd, short?.podsPerNode], [null, null, 27], 'no nodes or cost; the density reached is kept')
+  const exact = capacityPlan({ totalPods: 300, podCpuMilli: 10, podMemoryMiB: 10, mode: 'secondary-ip', minPodsPerNode: 27 }, [type('m5.large')], priceOf)
+  t.equal(exact.rows[0]?.reason, null, 'reaching it exactly is enough')
+  throwsInputError(t, () => capacityPlan({ totalPods: 1, mode: 'secondary-ip', minPodsPerNode: 0 }, [type('m5.large')], priceOf), 'podsPerNode')
+})
+
+t.test('rankCapacityRows: by cost, or by nodes where nothing is priced', async (t) => {
+  const types = ['m5.large', 'm5.xlarge', 'm5.2xlarge', 'm4.large'].map(type)
+  const none = capacityPlan({ totalPods: 500, podCpuMilli: 10, podMemoryMiB: 10, mode: 'prefix-delegation' }, types, () => null)
+  const byNodes = rankCapacityRows(none.rows, 'nodes')
+  const serving = byNodes.filter((r) => r.reason === null)
+  t.same(serving.map((r) => r.nodes), [...serving.map((r) => r.nodes as number)].sort((a, b) => a - b), 'fewest nodes first')
+  t.equal(byNodes.at(-1)?.instanceType, 'm4.large', 'a type that cannot serve comes last')
+  // Equal nodes: the catalog order (family, then size), not the text order of the names.
+  const tie = rankCapacityRows(capacityPlan({ totalPods: 10, podCpuMilli: 10, podMemoryMiB: 10, mode: 'prefix-delegation' }, [type('m5.2xlarge'), type('m5.large'), type('m5.12xlarge')], () => null).rows, 'nodes')
+  t.same(tie.map((r) => r.instanceType), ['m5.large', 'm5.2xlarge', 'm5.12xlarge'])
+  const mixed = [
+    ...capacityPlan({ totalPods: 500, podCpuMilli: 10, podMemoryMiB: 10, mode: 'secondary-ip' }, [type('m5.large')], priceOf).rows,
+    ...capacityPlan({ totalPods: 500, podCpuMilli: 10, podMemoryMiB: 10, mode: 'prefix-delegation' }, [type('m5.large')], priceOf).rows,
+  ]
+  const byCost = rankCapacityRows(mixed, 'cost')
+  t.same(byCost.map((r) => r.mode), ['prefix-delegation', 'secondary-ip'], 'one type in two modes: the cheaper mode first')
 })
