@@ -130,15 +130,32 @@ export async function createDataDirInChild(dataDir: string, startParams: readonl
 
 const isEmptyDir = (dir: string): boolean => !existsSync(dir) || readdirSync(dir).length === 0
 
+/** The embedded database, with what only it can do: write its whole data directory out as a tarball. */
+export interface PgliteDb extends Db {
+  readonly kind: 'pglite'
+  /** The data directory as an uncompressed tarball (PGlite's `dumpDataDir`), to give to `loadDataDir`. */
+  dumpDataDir(): Promise<Blob>
+}
+
+export interface OpenPgliteOptions {
+  /**
+   * A data directory written by `dumpDataDir()` to start from, instead of creating an empty one: PGlite
+   * unpacks it and runs no initdb (so neither the child process nor its memory peak). Only for a new
+   * database, `memory://` or an empty directory; PGlite refuses to load over an existing one. The tests
+   * load one migrated and seeded database this way into each new one (test/db-template.ts).
+   */
+  loadDataDir?: Blob
+}
+
 /** `dataDir` = a directory, or `memory://` for a database that lives and dies with the process. */
-export async function openPglite(dataDir: string): Promise<Db> {
+export async function openPglite(dataDir: string, opts: OpenPgliteOptions = {}): Promise<PgliteDb> {
   const inMemory = dataDir.startsWith('memory://')
   const release = inMemory ? () => {} : takeLock(dataDir)
   let db: PGlite
   try {
-    if (!inMemory && isEmptyDir(dataDir)) await createDataDirInChild(dataDir)
+    if (!inMemory && isEmptyDir(dataDir) && !opts.loadDataDir) await createDataDirInChild(dataDir)
     useBaselineWasmCompiler()
-    const options = { startParams: START_PARAMS }
+    const options = { startParams: START_PARAMS, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) }
     db = inMemory ? await PGlite.create(options) : await PGlite.create(dataDir, options)
   } catch (err) {
     release()
@@ -160,6 +177,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
     async ping() {
       await db.query('SELECT 1')
     },
+    dumpDataDir: () => db.dumpDataDir('none'),
     async close() {
       if (closed) return
       closed = true

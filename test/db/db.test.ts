@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createDataDirInChild, openPglite, DataDirInUseError } from '../../src/db/pglite.js'
+import { pgliteTemplates } from '../db-template.js'
 import { backend, freshDatabase } from '../helper.js'
 
 t.test(`the database interface on ${backend}`, async (t) => {
@@ -52,7 +53,8 @@ t.test('the embedded data directory belongs to one process', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cni-pglite-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const dataDir = join(dir, 'pgdata')
-  const first = await openPglite(dataDir)
+  // Made from the dumped empty data directory (test/db-template.ts): creating one is the last test's subject.
+  const first = await openPglite(dataDir, { loadDataDir: (await pgliteTemplates()).empty })
   await first.exec('CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)')
 
   // A second process gets a clear message and does not touch the files.
@@ -76,7 +78,7 @@ t.test('a lock left by a dead process is taken over; a live owner is refused in-
   const dataDir = join(dir, 'pgdata')
   const { writeFileSync } = await import('node:fs')
   writeFileSync(`${dataDir}.lock`, '999999999\n')
-  const db = await openPglite(dataDir)
+  const db = await openPglite(dataDir, { loadDataDir: (await pgliteTemplates()).empty })
   t.pass('stale lock taken over')
   writeFileSync(`${dataDir}.lock`, `${process.ppid}\n`)
   await t.rejects(openPglite(dataDir), DataDirInUseError)

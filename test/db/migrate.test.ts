@@ -15,7 +15,7 @@ async function dirWith(t: { teardown(fn: () => unknown): void }, files: Record<s
 }
 
 t.test('the project migrations apply once and record themselves', async (t) => {
-  const { db } = await freshDatabase(t)
+  const { db } = await freshDatabase(t, { empty: true })
   const migrations = await readMigrations(MIGRATIONS_DIR)
   t.ok(migrations.length >= 1)
   const first = await migrate(db, migrations)
@@ -26,7 +26,7 @@ t.test('the project migrations apply once and record themselves', async (t) => {
 })
 
 t.test('a failing migration leaves the database as it was and names its file', async (t) => {
-  const { db } = await freshDatabase(t)
+  const { db } = await freshDatabase(t, { empty: true })
   const dir = await dirWith(t, {
     '001_ok.sql': 'CREATE TABLE a (x int);',
     '002_broken.sql': 'CREATE TABLE b (x int); INSERT INTO b VALUES (1); SELEKT nonsense;',
@@ -50,7 +50,7 @@ t.test('bad migration folders are refused before anything runs', async (t) => {
 })
 
 t.test('a migration edited after it was applied is refused', async (t) => {
-  const { db } = await freshDatabase(t)
+  const { db } = await freshDatabase(t, { empty: true })
   const dir = await dirWith(t, { '001_a.sql': 'CREATE TABLE a (x int);' })
   await migrate(db, await readMigrations(dir))
   await writeFile(join(dir, '001_a.sql'), 'CREATE TABLE a (x bigint);')
@@ -58,7 +58,7 @@ t.test('a migration edited after it was applied is refused', async (t) => {
 })
 
 t.test('replicas racing to migrate apply each migration exactly once', async (t) => {
-  const { db, url } = await freshDatabase(t)
+  const { db, url } = await freshDatabase(t, { empty: true })
   // Each migration inserts a row: applied twice, the count would show it.
   const files: Record<string, string> = { '001_log.sql': 'CREATE TABLE applied (name text);' }
   for (let i = 2; i <= 6; i++) files[`00${i}_step.sql`] = `INSERT INTO applied VALUES ('${i}'); SELECT pg_sleep(0.05);`

@@ -31,7 +31,7 @@ if (backend !== 'postgres') {
 
   for (const round of [1, 2, 3]) {
     t.test(`round ${round}: two replicas on one empty database at once`, async (t) => {
-      const { db, url } = await freshDatabase(t)
+      const { db, url } = await freshDatabase(t, { empty: true })
       const migrations = await readMigrations(MIGRATIONS_DIR)
       const config = loadConfig({ DATABASE_URL: url!, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0' })
       const logs: Array<Array<{ msg?: string }>> = [[], []]
