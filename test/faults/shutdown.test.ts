@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openPglite } from '../../src/db/pglite.js'
 import { freePort } from './pg-cluster.js'
+import { seededDataDir } from '../helper.js'
 
 const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -108,6 +109,9 @@ t.test('SIGTERM with requests in flight: they finish, new connections are refuse
     await rm(dir, { recursive: true, force: true })
   })
 
+  // Started on a copy of the seeded database: the server's first start (initdb, migrations, seed) is not
+  // what this test is about, and would take most of its time.
+  await seededDataDir(dataDir)
   const port = await freePort()
   child = spawn(process.execPath, [...loaderArgs(), SERVER], {
     env: {

@@ -3,6 +3,10 @@ import { gunzipSync } from 'node:zlib'
 import { acceptsGzip, MIN_GZIP_BYTES } from '../../src/http/encoding.js'
 import { buildTestApp } from '../helper.js'
 
+// The subtests that need no settings of their own share one app: each asks its own questions and
+// none writes to the catalog.
+const shared = await buildTestApp(t)
+
 t.test('Accept-Encoding: gzip is taken when the client allows it, and only then', async (t) => {
   const cases: Array<[string | string[] | undefined, boolean]> = [
     [undefined, false],
@@ -39,7 +43,7 @@ t.test('Accept-Encoding: gzip is taken when the client allows it, and only then'
 })
 
 t.test('kept answers go gzipped to clients that accept it, byte for byte the same content', async (t) => {
-  const app = await buildTestApp(t)
+  const app = shared
   const gzip = { 'accept-encoding': 'gzip, deflate, br' }
   const doors: Array<{ name: string; method: 'GET' | 'POST'; url: string; payload?: object }> = [
     { name: 'REST recommendation', method: 'POST', url: '/v1/recommendations', payload: { performance: 'high', networkPolicy: 'required', totalPods: 3000 } },
@@ -74,7 +78,7 @@ t.test('kept answers go gzipped to clients that accept it, byte for byte the sam
 })
 
 t.test('small answers and errors go as they are', async (t) => {
-  const app = await buildTestApp(t)
+  const app = shared
   const small = await app.inject({ url: '/v1/instance-types/m5.large/max-pods', headers: { 'accept-encoding': 'gzip' } })
   t.equal(small.statusCode, 200)
   t.ok(small.rawPayload.length < MIN_GZIP_BYTES, 'max-pods is under the threshold')
@@ -89,7 +93,7 @@ t.test('small answers and errors go as they are', async (t) => {
 })
 
 t.test('GraphQL: answers go gzipped too, the first and the kept ones alike', async (t) => {
-  const app = await buildTestApp(t)
+  const app = shared
   const query = `{ recommend(requirements: { performance: HIGH, networkPolicy: REQUIRED, instanceTypes: ["m5.large"] }) {
     summary options { id score verdict criteria { criterion reason } } } }`
   const headers = { 'content-type': 'application/json', 'accept-encoding': 'gzip' }
@@ -123,7 +127,7 @@ t.test('with CORS on, Vary keeps Origin and adds Accept-Encoding', async (t) => 
 })
 
 t.test('GraphQL errors and mutations are not kept, and go as they are', async (t) => {
-  const app = await buildTestApp(t)
+  const app = shared
   const headers = { 'content-type': 'application/json', 'accept-encoding': 'gzip' }
   const bad = await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query: '{ maxPods(instanceType: "m5.large", mode: WARP) { maxPods } }' } })
   t.equal(bad.headers['content-encoding'], undefined)
