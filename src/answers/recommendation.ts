@@ -2,7 +2,8 @@ import type { CatalogSnapshot } from '../catalog/snapshot.js'
 import { subnetBudget } from '../domain/cidr.js'
 import { recommend, type RecommendationCore } from '../domain/scoring.js'
 import { InputError, type Requirements } from '../domain/types.js'
-import { catalogStamp, type CatalogStamp, type Freshness } from './answers.js'
+import { nearestNames } from '../domain/type-names.js'
+import { catalogNames, catalogStamp, type CatalogStamp, type Freshness } from './answers.js'
 
 export interface RecommendationAnswer extends RecommendationCore {
   catalog: CatalogStamp
@@ -14,6 +15,19 @@ export interface RecommendationAnswer extends RecommendationCore {
  * catalog version always give the same answer; the doors keep its rendered form (pipeline.ts).
  */
 export function recommendationAnswer(snap: CatalogSnapshot, req: Requirements, f: Freshness): RecommendationAnswer {
+  const unknown = req.instanceTypes.filter((name) => snap.instanceType(name) === undefined)
+  if (unknown.length > 0) {
+    // The scoring engine would refuse them too; here each gets the nearest names by edit distance.
+    const names = catalogNames(snap).typeNames
+    const each = unknown.slice(0, 5).map((name) => {
+      const near = nearestNames(name, names, 3)
+      return `${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`
+    })
+    throw new InputError(
+      'instanceTypes',
+      `instanceTypes must name EC2 instance types the catalog knows (e.g. m5.large); unknown: ${each.join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+    )
+  }
   let effective = req
   if (req.podSubnets) {
     if (req.podIpBudget !== null) {

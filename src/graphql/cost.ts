@@ -141,10 +141,13 @@ function capacityCandidates(field: FieldNode, catalog: CatalogSizes): number {
   const types = inputField(input, 'instanceTypes')
   const family = literalString(inputField(input, 'family'))
   const familyCount = family === undefined ? undefined : familySize(catalog, family)
-  if (types === UNKNOWN) return Math.max(CAPACITY_FIELDS.instanceTypes.maxItems, catalog.typeList.length) // a list, or none
+  // A plan has a row per type and mode: `modes` lists them (a variable: as many as there are).
+  const modesGiven = inputField(input, 'modes')
+  const modes = modesGiven === undefined ? 1 : modesGiven === UNKNOWN ? CAPACITY_FIELDS.modes.maxItems : Math.max(1, literalLength(modesGiven) ?? 1)
+  if (types === UNKNOWN) return modes * Math.max(CAPACITY_FIELDS.instanceTypes.maxItems, catalog.typeList.length) // a list, or none
   const listed = literalLength(types)
-  if (listed !== undefined) return Math.min(listed, familyCount ?? Infinity)
-  return familyCount ?? catalog.typeList.length
+  if (listed !== undefined) return modes * Math.min(listed, familyCount ?? Infinity)
+  return modes * (familyCount ?? catalog.typeList.length)
 }
 
 function capacityRows(field: FieldNode, catalog: CatalogSizes): number {
@@ -225,7 +228,7 @@ export function checkQueryLimits(schema: GraphQLSchema, document: DocumentNode, 
   if (tooLarge) return [tooLarge]
   const catalog = options.catalog()
   // Rows of no known plan (a CapacityPlan fragment spread where no plan is, which graphql reports).
-  const worstRows = Math.max(CAPACITY_FIELDS.instanceTypes.maxItems, catalog.typeList.length)
+  const worstRows = CAPACITY_FIELDS.modes.maxItems * Math.max(CAPACITY_FIELDS.instanceTypes.maxItems, catalog.typeList.length)
   const fragments = new Map<string, FragmentDefinitionNode>()
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def)
 

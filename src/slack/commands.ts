@@ -187,6 +187,15 @@ export const PLAN_ALIASES: Readonly<Record<string, keyof typeof CAPACITY_FIELDS>
   ds: 'daemonSetsPerNode',
   daemonsets: 'daemonSetsPerNode',
   cap: 'maxPodsCap',
+  pernode: 'podsPerNode',
+  density: 'podsPerNode',
+  cat: 'category',
+  gen: 'generation',
+  vcpu: 'minVcpu',
+  vcpus: 'minVcpu',
+  minmem: 'minMemoryMiB',
+  metal: 'bareMetal',
+  burst: 'burstable',
 }
 
 const RECOMMEND_KEYS = keyTable(Object.keys(REQUIREMENT_FIELDS), RECOMMEND_ALIASES)
@@ -212,7 +221,10 @@ function modeOf(word: string): Mode | null {
   return MODE_ALIASES[word] ?? MODE_ALIASES[normaliseKey(word)] ?? null
 }
 
-const LIST_FIELDS = new Set(['instanceTypes', 'podSubnets'])
+const LIST_FIELDS = new Set(['instanceTypes', 'podSubnets', 'modes', 'category'])
+
+/** Bare words for an architecture in a plan: `arm64`, `graviton`, `amd64`, `x86`. */
+const ARCH_WORDS: Readonly<Record<string, string>> = { arm64: 'arm64', arm: 'arm64', graviton: 'arm64', amd64: 'amd64', x86: 'amd64', x8664: 'amd64' }
 const isNumber = (w: string) => /^\d+$/.test(w)
 
 // ---------------------------------------------------------------------------------------------
@@ -239,12 +251,14 @@ export const USAGE: Readonly<Record<CommandName, { line: string; details: string
     ],
   },
   plan: {
-    line: '/cni plan total=N [cpu=0.25] [mem=512] [mode=...] [instance=a,b | family=m6i] [region=...]',
+    line: '/cni plan total=N [cpu=0.25] [mem=512] [mode=... | modes=a,b] [instance=a,b | family=m6i] [arch=arm64] [category=c,m] [gen=6] [region=...]',
     details: [
       `Keys: ${Object.keys(CAPACITY_FIELDS).join(', ')} (any case).`,
-      `Short keys: ${Object.entries(PLAN_ALIASES).map(([a, f]) => `${a}=${f}`).join(', ')}. cpu in vCPUs or millicores (250m), mem in MiB or Gi (1Gi).`,
-      'Shows the 5 cheapest instance types; the link has them all.',
-      'Example: /cni plan total=3000 cpu=0.25 mem=512 family=m6i mode=pd',
+      `Short keys: ${Object.entries(PLAN_ALIASES).map(([a, f]) => `${a}=${f}`).join(', ')}. cpu in vCPUs or millicores (250m), mem and minmem in MiB or Gi (1Gi).`,
+      'Filters as Karpenter requirements: arch=amd64|arm64|any (a bare arm64 or graviton too), category=c,m,r (the leading letters of the name), gen=N (at least), burstable=false (no t*), vcpu=N, minmem=16Gi, metal=true|false. The whole catalog assumes arch=amd64.',
+      'modes=secondary-ip,pd compares modes side by side; pernode=N keeps only types whose nodes fit N workload pods.',
+      'Shows the first 5 rows (cheapest first where the region has prices); the link has them all.',
+      'Example: /cni plan total=3000 cpu=0.25 mem=512 arch=arm64 category=c,m gen=7 modes=secondary-ip,pd',
     ],
   },
   help: {
@@ -400,19 +414,24 @@ function planCommand(tokens: Token[], visibility: Visibility): SlackCommand {
       field = PLAN_KEYS.get(t.key)
       if (field === undefined) return unknownKey('plan', t.typedKey ?? t.key, PLAN_KEYS)
       if (field === 'mode') value = modeOf(value) ?? value
+      if (field === 'modes') value = value.split(',').map((m) => modeOf(m.trim()) ?? m).join(',')
+      if (field === 'arch') value = ARCH_WORDS[normaliseKey(value)] ?? value
       if (field === 'podCpu') value = cpuValue(value)
-      if (field === 'podMemoryMiB') value = memoryValue(value)
+      if (field === 'podMemoryMiB' || field === 'minMemoryMiB') value = memoryValue(value)
     } else if (isNumber(t.value)) {
       field = 'totalPods'
     } else if (modeOf(t.value) !== null) {
       field = 'mode'
       value = modeOf(t.value)!
+    } else if (ARCH_WORDS[normaliseKey(t.value)] !== undefined) {
+      field = 'arch'
+      value = ARCH_WORDS[normaliseKey(t.value)]!
     } else if (INSTANCE_TYPE_PATTERN.test(t.value)) {
       field = 'instanceTypes'
     } else if (REGION_PATTERN.test(t.value)) {
       field = 'region'
     } else {
-      return usage('plan', `unknown word ${show(t.value)}: give key=value (e.g. total=3000), a mode, an instance type or a region`, null)
+      return usage('plan', `unknown word ${show(t.value)}: give key=value (e.g. total=3000), a mode, an architecture (arm64, amd64), an instance type or a region`, null)
     }
     const clash = c.add(field, value, t.typedKey ?? t.value)
     if (clash) return usage('plan', clash, field)

@@ -68,6 +68,48 @@ t.test('GraphQL', async (t) => {
     t.match(m5, { podsPerNode: 27, nodes: 10, monthlyUsd: 700.8, usdPerPodMonth: 2.6 })
   })
 
+  t.test('capacityPlan: filters, modes, podsPerNode and pricing, the same as REST', async (t) => {
+    const { body } = await gql(`{ capacityPlan(input: { totalPods: 3000, arch: ARM64, category: ["c", "m"], generation: 7, burstable: false,
+        modes: [SECONDARY_IP, PREFIX_DELEGATION], podsPerNode: 40, limit: 6 }) {
+      mode modes podsPerNode assumptions explanation totalRows
+      filters { family arch category generation burstable minVcpu minMemoryMiB bareMetal }
+      pricing { region capacityType types priced complete ranking summary hint }
+      rows { instanceType mode nodes monthlyUsd reason } } }`)
+    t.notOk(body.errors)
+    const p = body.data.capacityPlan
+    const rest = (await app.inject('/v1/capacity-plans?totalPods=3000&arch=arm64&category=c,m&generation=7&burstable=false&modes=secondary-ip,prefix-delegation&podsPerNode=40&limit=6')).json()
+    t.same(p.rows.map((r: Record<string, unknown>) => [r.instanceType, r.mode, r.nodes, r.monthlyUsd]), rest.rows.map((r: Record<string, string>) => [r.instanceType, r.mode!.toUpperCase().replace(/-/g, '_'), r.nodes, r.monthlyUsd]))
+    t.same([p.mode, p.modes, p.podsPerNode, p.totalRows], ['SECONDARY_IP', ['SECONDARY_IP', 'PREFIX_DELEGATION'], 40, rest.totalRows])
+    t.same(p.filters, { family: null, arch: 'ARM64', category: ['c', 'm'], generation: 7, burstable: false, minVcpu: null, minMemoryMiB: null, bareMetal: null })
+    t.same(p.pricing, { ...rest.pricing, ranking: 'COST' })
+    t.same([p.assumptions, p.explanation], [rest.assumptions, rest.explanation])
+
+    const none = await gql('{ capacityPlan(input: { totalPods: 3000, region: "eu-west-1", family: "m7i" }) { pricing { ranking priced hint } explanation rows { monthlyUsd } } }')
+    t.match(none.body.data.capacityPlan.pricing, { ranking: 'NODES', priced: 0, hint: /catalog refresh/ })
+    t.ok(none.body.data.capacityPlan.rows.every((r: { monthlyUsd: number | null }) => r.monthlyUsd === null))
+    const whole = await gql('{ capacityPlan(input: { totalPods: 3000, limit: 1 }) { assumptions filters { arch } } }')
+    t.match(whole.body.data.capacityPlan, { assumptions: [/amd64 types only/], filters: { arch: 'AMD64' } })
+
+    const both = await gql('{ capacityPlan(input: { totalPods: 10, mode: IPV6, modes: [OVERLAY] }) { totalRows } }')
+    t.match(both.body.errors[0], { extensions: { code: 'BAD_USER_INPUT', field: 'modes' }, message: /give mode \(one\) or modes/ })
+    const dense = await gql('{ capacityPlan(input: { totalPods: 10, podsPerNode: 0 }) { totalRows } }')
+    t.match(dense.body.errors[0].extensions, { code: 'BAD_USER_INPUT', field: 'input.podsPerNode' })
+  })
+
+  t.test('instanceTypes: the filters, in list order; an unknown family is NOT_FOUND with near ones', async (t) => {
+    const { body } = await gql('{ instanceTypes(arch: ARM64, category: ["c"], generation: 7, bareMetal: false, minVcpu: 16) { name arch vcpu } }')
+    t.notOk(body.errors)
+    const rest = (await app.inject('/v1/instance-types?arch=arm64&category=c&generation=7&bareMetal=false&minVcpu=16&limit=500')).json()
+    t.same(body.data.instanceTypes.map((i: { name: string }) => i.name), rest.items.map((i: { name: string }) => i.name))
+    t.ok(body.data.instanceTypes.every((i: { arch: string; vcpu: number }) => i.arch === 'arm64' && i.vcpu >= 16))
+    const m5 = await gql('{ instanceTypes(family: "m5") { name } }')
+    t.same(m5.body.data.instanceTypes.map((i: { name: string }) => i.name).slice(0, 3), ['m5.large', 'm5.xlarge', 'm5.2xlarge'], 'by size, not as text')
+    const unknown = await gql('{ instanceTypes(family: "m7ii") { name } }')
+    t.match(unknown.body.errors[0], { extensions: { code: 'NOT_FOUND', field: 'family' }, message: /unknown instance family "m7ii".*did you mean m7i/ })
+    const bad = await gql('{ instanceTypes(generation: 0) { name } }')
+    t.match(bad.body.errors[0].extensions, { code: 'BAD_USER_INPUT', field: 'generation' })
+  })
+
   t.test('a family with price and max pods in three modes: no database round trip, one loader batch per field', async (t) => {
     const roundTrips = countDatabaseCalls(app.ctx.db, t)
     const { body } = await gql(`{ instanceTypes(family: "m5") { name price { usdPerHour }

@@ -86,6 +86,32 @@ t.test('charts over REST', async (t) => {
     t.match(none.body, /No instance type here has an on-demand price in xx-nowhere-9/)
   })
 
+  t.test('cost per pod follows the question: its types, filters, podsPerNode and modes', async (t) => {
+    const bar = (body: string) => bars(body).map((b) => b!.split(':')[0]!)
+    const types = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=500&instanceTypes=c6i.large,m5.xlarge,r6i.large')
+    t.same(new Set(bar(types.body)), new Set(['c6i.large', 'm5.xlarge', 'r6i.large']), 'the chosen types, and only them')
+    const filtered = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=500&arch=arm64&category=c&generation=7')
+    t.ok(bar(filtered.body).length > 0)
+    t.ok(bar(filtered.body).every((n) => /^c[7-9]\w*g/.test(n)), 'arm64 c types of generation 7 or newer')
+    t.match(filtered.body, /arch=arm64, category=c, generation≥7/, 'the description says the filters')
+    const plain = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=500')
+    t.match(plain.body, /amd64 types only/, 'a whole-catalog chart says what it assumed')
+    const dense = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=3000&family=m5&podCpu=0.05&podsPerNode=50')
+    t.notOk(bar(dense.body).includes('m5.large'), 'm5.large fits 27 pods, short of 50: not drawn')
+    t.match(dense.body, /at least 50 pods per node/)
+    const plan = (await app.inject('/v1/capacity-plans?totalPods=3000&family=m5&podCpu=0.05&podsPerNode=50')).json()
+    const cheapest = plan.rows.filter((r: { usdPerPodMonth: number | null }) => r.usdPerPodMonth !== null).slice(0, 3).map((r: { instanceType: string }) => r.instanceType)
+    t.same(bar(dense.body).slice(0, 3), cheapest, 'the plan’s own order')
+    const modes = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=3000&instanceTypes=m5.large,m5.xlarge&modes=secondary-ip,prefix-delegation')
+    t.equal(bars(modes.body).length, 4, 'a bar per type and mode')
+    t.match(modes.body, /secondary-ip, prefix-delegation, us-east-1<\/title>/)
+    const unpriced = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=3000&region=eu-west-1&family=m7i')
+    t.equal(bars(unpriced.body).length, 0)
+    t.match(unpriced.body, /0 of \d+ types priced in eu-west-1 \(on-demand\)\): run a catalog refresh/)
+    const bad = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=10&arch=risc')
+    t.same([bad.statusCode, bad.json().field], [400, 'arch'])
+  })
+
   t.test('bad parameters: the contract’s JSON 400 naming the field', async (t) => {
     const cases: Array<[string, string]> = [
       ['/v1/charts/pods-per-node.svg?instanceTypes=not_a_type', 'instanceTypes'],

@@ -178,6 +178,32 @@ t.test('plan', async (t) => {
   t.equal(ok(t, parseCommand('plan'), 'plan').query.totalPods, null, 'the answer says totalPods is required, as REST does')
 })
 
+t.test('plan: filters, modes and podsPerNode, with short keys and bare words', async (t) => {
+  t.match(ok(t, parseCommand('plan total=3000 arch=arm64 category=c,m gen=7 burstable=false vcpu=4 minmem=16Gi metal=false'), 'plan').query, {
+    totalPods: 3000,
+    arch: 'arm64',
+    category: ['c', 'm'],
+    generation: 7,
+    burstable: false,
+    minVcpu: 4,
+    minMemoryMiB: 16384,
+    bareMetal: false,
+  })
+  t.match(ok(t, parseCommand('plan 3000 graviton'), 'plan').query, { arch: 'arm64' }, 'a bare graviton is arm64')
+  t.match(ok(t, parseCommand('plan 3000 AMD64'), 'plan').query, { arch: 'amd64' })
+  t.match(ok(t, parseCommand('plan 3000 arch=x86'), 'plan').query, { arch: 'amd64' })
+  t.match(ok(t, parseCommand('plan 3000 modes=secondary,pd modes=sgp pernode=60'), 'plan').query, {
+    modes: ['secondary-ip', 'prefix-delegation', 'security-groups-for-pods'],
+    podsPerNode: 60,
+    mode: null,
+  }, 'modes take the short words and add up; pernode is podsPerNode')
+  t.match(ok(t, parseCommand('plan 3000 cat=c cat=r density=30'), 'plan').query, { category: ['c', 'r'], podsPerNode: 30 })
+  t.match(ok(t, parseCommand('plan total=10 arch=sparc'), 'usage'), { field: 'arch', message: /arch must be one of amd64, arm64, any; got "sparc"/ })
+  t.match(ok(t, parseCommand('plan total=10 gen=0'), 'usage'), { field: 'generation', typedAs: 'gen', message: /generation must be a whole number from 1 to 99/ })
+  t.match(ok(t, parseCommand('plan total=10 modes=pd,warp'), 'usage'), { field: 'modes', message: /modes\[1\] must be a mode/ })
+  t.match(ok(t, parseCommand('plan total=10 metal=perhaps'), 'usage'), { field: 'bareMetal', typedAs: 'metal', message: /bareMetal must be true or false/ })
+})
+
 t.test('never throws on odd text', async (t) => {
   for (const text of ['=', '==', '"', "'unterminated", 'recommend =x', '%', '%E2%80', '+++', 'recommend pods=', '\u0000', 'recommend ' + 'x'.repeat(5000)]) {
     t.doesNotThrow(() => parseCommand(text), JSON.stringify(text.slice(0, 20)))
