@@ -2,7 +2,7 @@
 // Chromium (Debian's package, through playwright-core; never a browser download). Screenshots are kept
 // in test-artifacts/. Without /usr/bin/chromium the browser part is skipped locally and fails in CI.
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -203,12 +203,41 @@ t.test('the page in headless Chromium', { skip: missing ? `${missing} (apt-get i
     await page.screenshot({ path: join(ARTIFACTS, 'page-wide.png'), fullPage: true })
   })
 
+  t.test('copy as IMPORTDATA, as Power Query, and download the workbook', async (t) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base.replace(/\/$/, '') })
+    const csv = await page.inputValue('#share-csv')
+    const clipboard = () => page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())
+
+    await page.click('button[data-copy="share-importdata"]')
+    await page.waitForFunction(() => (globalThis as unknown as InPage).document.getElementById('copy-msg')?.textContent === 'Copied.')
+    t.equal(await clipboard(), `=IMPORTDATA("${csv}")`, 'the Sheets formula, on the clipboard')
+
+    await page.click('button[data-copy="share-powerquery"]')
+    const m = await clipboard()
+    t.match(m, /^let\n {4}Source = Csv\.Document\(Web\.Contents\("(.+)"\), \[Delimiter = ",", Encoding = 65001, QuoteStyle = QuoteStyle\.Csv\]\),\n {4}Answer = Table\.PromoteHeaders\(Source, \[PromoteAllScalars = true\]\)\nin\n {4}Answer$/)
+    t.equal(/Web\.Contents\("(.+?)"\)/.exec(m)?.[1], csv, 'the M query fetches the same CSV')
+    const fetched = await fetch(csv)
+    t.match(fetched.headers.get('content-type'), /^text\/csv/, 'and that URL answers CSV')
+    t.equal((await fetched.text()).split('\r\n')[0]!.split(',')[0], 'rank', 'without a byte-order mark in the first header')
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#share-xlsx')])
+    t.equal(download.suggestedFilename(), 'recommendation.xlsx')
+    const ExcelJS = (await import('exceljs')).default
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(readFileSync((await download.path())!) as unknown as ArrayBuffer)
+    const sheet = wb.getWorksheet('Recommendation')!
+    t.equal(sheet.getRow(2).getCell(2).value, await page.textContent('#recommendation-id'), 'the downloaded workbook ranks the same option first')
+    t.equal(sheet.getRow(2).getCell(1).type, ExcelJS.ValueType.Number, 'its rank is a number cell')
+    t.ok(wb.getWorksheet('Columns'), 'with the sheet that explains the columns')
+  })
+
   t.test('total pods adds the cost chart in the recommended option’s mode', async (t) => {
     await page.fill('#totalPods', '3000')
     await page.click('button[type=submit]')
     await page.waitForFunction(() => new URL((globalThis as unknown as InPage).location.href).searchParams.get('totalPods') === '3000')
     await chartLoaded(page, 'chart-cost')
     t.match(await page.getAttribute('#chart-cost', 'src'), /cost-per-pod\.svg\?totalPods=3000&.*mode=overlay/)
+    t.match(await page.getAttribute('#chart-cost-caption a[download]', 'href'), /^v1\/capacity-plans\?totalPods=3000&.*format=xlsx$/, 'the plan as a workbook too')
   })
 
   t.test('a link reproduces the answer; back and forward restore the form', async (t) => {
