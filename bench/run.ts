@@ -1,13 +1,21 @@
 // npm run bench: the service on the embedded default and a bare fastify baseline, measured in the same
 // run with the same duration and connections; reports requests/s, p50/p99 and the ratio to the baseline,
 // the CPU time of a whole-catalog capacity plan, start-up time and resident memory, into bench/results.md.
+// Two kinds of row: the same question again and again (a cache hit after the first), and a miss row,
+// where every request is a question not asked before (bench/questions.ts), checked by the service's own
+// answer-cache counters.
+//
+//   BENCH_ONLY=<regex>    only the rows whose name matches (e.g. miss, max-pods); a quick experiment that
+//                         skips the first start and the in-process plan and leaves results.md alone
+//   BENCH_CPU_PROF=<dir>  the service runs under node --cpu-prof, writing its profile into <dir> when it
+//                         stops (summarise it with bench/profile-summary.ts); also an experiment
 import autocannon from 'autocannon'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { request, type IncomingHttpHeaders } from 'node:http'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { capacityPlanAnswer } from '../src/answers/answers.js'
 import { CAPACITY_FIELDS } from '../src/answers/inputs.js'
@@ -15,7 +23,8 @@ import { readSeed } from '../src/catalog/seed.js'
 import { CatalogSnapshot } from '../src/catalog/snapshot.js'
 import { parseFields } from '../src/domain/fields.js'
 import { ROOT, SEED_FILE } from '../src/paths.js'
-import type { Canned } from './baseline-server.js'
+import { POOL_HEADER, type Canned } from './baseline-server.js'
+import { capacityPlanQuestions, GRAPHQL_RECOMMEND_SELECTION, graphqlRecommendQuestions, maxPodsQuestions, recommendationQuestions, UNDRAWN, type CatalogSpace, type Question } from './questions.js'
 
 // Short alternating rounds rather than a few long ones: on a shared 2-core VM the time stolen by other
 // guests drifts from second to second, and a service round and the baseline round next to it see about
@@ -29,6 +38,18 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : 
 const SERVICE_PORT = 3917
 const BASELINE_PORT = 3918
 const SLACK_SECRET = 'bench-signing-secret-not-a-real-one'
+const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : ''
+/** The service's answers to this many sampled questions of a miss row make the baseline's pool (fewer for big answers). */
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 48)
+const POOL_BYTES = 48 * 1024 * 1024
+/** The questions of the miss rows are drawn from a generator with this seed: the same run asks the same questions. */
+const SEED = Number(process.env.BENCH_SEED ?? 20261203)
+
+/** A different question on every request: where the service answers it from (the pattern the baseline routes), and the questions. */
+interface Miss {
+  route: string
+  questions: { next(): Question; count(): number }
+}
 
 interface Scenario {
   name: string
@@ -39,6 +60,8 @@ interface Scenario {
   body?: string
   /** Target ratio to the baseline, from the issue; null = reported only. */
   target: number | null
+  /** A miss row: every request a question not asked before. */
+  miss?: Miss
 }
 
 const slackBody = new URLSearchParams({
@@ -55,6 +78,15 @@ function slackHeaders(): Record<string, string> {
   return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': sig }
 }
 const typicalRequirements = { performance: 'high', networkPolicy: 'required', encryption: 'preferred', instanceTypes: ['m5.large'], podsPerNode: 50, totalPods: 3000 }
+
+/** The real instance types and priced regions the miss rows' questions are drawn over. */
+const SPACE: CatalogSpace = (() => {
+  const seed = JSON.parse(readFileSync(SEED_FILE, 'utf8')) as { instanceTypes: CatalogSpace['types']; prices: Array<{ region: string }> }
+  return { types: seed.instanceTypes, regions: [...new Set(seed.prices.map((p) => p.region))].sort() }
+})()
+/** The miss rows' p99 target (issue 22), at 50 connections. */
+const MISS_P99_TARGET_MS = 25
+const json = { 'content-type': 'application/json' }
 
 const SCENARIOS: Scenario[] = [
   { name: 'GET max-pods (m5.large)', method: 'GET', path: '/v1/instance-types/m5.large/max-pods', target: 0.8 },
@@ -82,7 +114,7 @@ const SCENARIOS: Scenario[] = [
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       query: `{ recommend(requirements: { performance: HIGH, networkPolicy: REQUIRED, encryption: PREFERRED, instanceTypes: ["m5.large"], podsPerNode: 50, totalPods: 3000 }) {
-        summary satisfiable recommendation { id score } options { id score verdict blockers { criterion reason } } } }`,
+        ${GRAPHQL_RECOMMEND_SELECTION} } }`,
     }),
     target: 0.4,
   },
@@ -101,6 +133,45 @@ const SCENARIOS: Scenario[] = [
     headers: slackHeaders,
     body: slackBody,
     target: null,
+  },
+  // Misses (issue 22): each request a question not asked before, from a seeded generator over the seed's
+  // instance types, the modes and the field tables' values (bench/questions.ts).
+  {
+    name: 'GET max-pods, miss',
+    method: 'GET',
+    path: '/v1/instance-types/m5.large/max-pods',
+    target: 0.7,
+    miss: { route: '/v1/instance-types/:name/max-pods', questions: maxPodsQuestions(SEED + 1, SPACE) },
+  },
+  {
+    name: 'POST /v1/recommendations, miss',
+    method: 'POST',
+    path: '/v1/recommendations',
+    headers: json,
+    target: 0.5,
+    miss: { route: '/v1/recommendations', questions: recommendationQuestions(SEED + 2, SPACE) },
+  },
+  {
+    name: 'GraphQL recommend, miss (one document, distinct variables)',
+    method: 'POST',
+    path: '/graphql',
+    headers: json,
+    target: 0.4,
+    miss: { route: '/graphql', questions: graphqlRecommendQuestions(SEED + 3, SPACE) },
+  },
+  {
+    name: 'GET capacity plan, one family, JSON, miss',
+    method: 'GET',
+    path: '/v1/capacity-plans',
+    target: null,
+    miss: { route: '/v1/capacity-plans', questions: capacityPlanQuestions(SEED + 4, SPACE, 'family') },
+  },
+  {
+    name: 'GET capacity plan, whole catalog, JSON, miss',
+    method: 'GET',
+    path: '/v1/capacity-plans',
+    target: 0.5,
+    miss: { route: '/v1/capacity-plans', questions: capacityPlanQuestions(SEED + 5, SPACE, 'catalog') },
   },
 ]
 
@@ -138,7 +209,8 @@ function rssMiB(pid: number): { rss: number; peak: number } {
 
 async function startService(dataDir: string, databaseUrl = ''): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now()
-  const [cmd, args] = pinned(process.execPath, [join(ROOT, 'dist/src/server.js')])
+  const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, '--cpu-prof-interval=250'] : []
+  const [cmd, args] = pinned(process.execPath, [...prof, join(ROOT, 'dist/src/server.js')])
   const child = spawn(cmd, args, {
     env: { ...process.env, PORT: String(SERVICE_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', SLACK_SIGNING_SECRET: SLACK_SECRET, DATABASE_URL: databaseUrl, RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '10000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -155,6 +227,20 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 const headersOf = (s: Scenario): Record<string, string> => (typeof s.headers === 'function' ? s.headers() : (s.headers ?? {}))
+
+/** A miss row's next question as a request of its own (for sampling answers). */
+const asked = (s: Scenario, q: Question): Scenario => ({ ...s, path: q.path ?? s.path, body: q.body ?? s.body })
+
+/** The service's answer-cache counters for finished answers (/metrics, cni_answer_cache_answer_lookups_total). */
+async function answerLookups(port: number): Promise<{ hit: number; miss: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const read = (result: string): number => {
+    const m = new RegExp(`^cni_answer_cache_answer_lookups_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)
+    if (!m) throw new Error('the service\'s /metrics has no cni_answer_cache_answer_lookups_total: is it this tree\'s build?')
+    return Number(m[1])
+  }
+  return { hit: read('hit'), miss: read('miss') }
+}
 
 /** The answer's bytes as sent (fetch would unzip a gzipped body). */
 function rawRequest(port: number, s: Scenario): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
@@ -191,16 +277,36 @@ interface Measured {
  * string with a JavaScript HTTP parser, so on big answers it saturates its core before the server does;
  * requests/s then measure the load generator, and the server's CPU per request is the fair comparison.
  */
-async function measure(port: number, pid: number, s: Scenario): Promise<Measured> {
+async function measure(port: number, pid: number, s: Scenario, pool = ''): Promise<Measured> {
   const before = cpuSeconds(pid)
   const started = performance.now()
-  const res = await load(port, s)
+  const res = await load(port, s, pool)
   const seconds = (performance.now() - started) / 1000
   const used = cpuSeconds(pid) - before
   return { res, cpuUs: (used * 1e6) / Math.max(1, res.requests.total), busy: (100 * used) / seconds }
 }
 
-function load(port: number, s: Scenario): Promise<autocannon.Result> {
+function load(port: number, s: Scenario, pool = ''): Promise<autocannon.Result> {
+  if (s.miss) {
+    // autocannon (9.x) builds each request afresh through setupRequest: the next question, never asked before.
+    const questions = s.miss.questions
+    return autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      requests: [
+        {
+          method: s.method,
+          path: s.path,
+          headers: { ...headersOf(s), [POOL_HEADER]: pool },
+          setupRequest: (r) => {
+            const q = questions.next()
+            return { ...r, path: q.path ?? r.path, body: q.body ?? r.body }
+          },
+        },
+      ],
+    })
+  }
   return autocannon({
     url: `http://127.0.0.1:${port}${s.path}`,
     method: s.method,
@@ -212,6 +318,27 @@ function load(port: number, s: Scenario): Promise<autocannon.Result> {
 }
 
 const P99_TARGET_MS = 10
+
+/** Body sizes as the table shows them: one size, or a pool's median with its 10th-90th percentile. */
+function bytesText(sorted: number[]): string {
+  if (sorted.length === 1) return String(sorted[0])
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+  return `${at(0.5)} (${at(0.1)}-${at(0.9)})`
+}
+
+function targetText(s: Scenario): string {
+  if (!s.miss) return s.target === null ? '—' : `≥ ${s.target}`
+  return `${s.target === null ? '' : `≥ ${s.target}, `}p99 ≤ ${MISS_P99_TARGET_MS} ms`
+}
+
+/** A miss row's verdict: both ratios at the target, and the p99. Repeated-question rows are judged in the notes. */
+function metText(r: { s: Scenario; ratio: number; cpu: { cpuRatio: number }; svc: autocannon.Result }): string {
+  if (!r.s.miss) return '—'
+  const short: string[] = []
+  if (r.s.target !== null && Math.min(r.ratio, r.cpu.cpuRatio) < r.s.target) short.push(`ratio ${Math.min(r.ratio, r.cpu.cpuRatio).toFixed(2)} < ${r.s.target}`)
+  if (r.svc.latency.p99 > MISS_P99_TARGET_MS) short.push(`p99 ${r.svc.latency.p99} > ${MISS_P99_TARGET_MS} ms`)
+  return short.length === 0 ? 'met' : `not met (${short.join('; ')})`
+}
 
 // A cross-check with wrk (a load generator in C, `apt install wrk`), when it is installed. autocannon is
 // the bench's load generator, but it decodes every answer in JavaScript on one core: for the 72 kB
@@ -287,49 +414,81 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'cni-bench-'))
   const lines: string[] = []
   try {
-    console.log('capacity plan over the whole catalog (in process)…')
+    // A partial run (BENCH_ONLY) is for iterating: it skips the in-process plan and the first start.
+    const full = ONLY === null
+    if (CPU_PROF) mkdirSync(CPU_PROF, { recursive: true })
+    if (full) console.log('capacity plan over the whole catalog (in process)…')
     // process.cpuUsage() counts every thread: on one pinned core V8's parallel GC helpers wait for the
     // core the main thread holds, which roughly doubles the CPU charged to the same plan. The plan is
     // measured on all cores (as a replica with a CPU quota runs) and again on one, and both are shown.
-    const plan = capacityPlanCpu()
+    const plan = full ? capacityPlanCpu() : null
     pinSelf()
-    const planOneCore = PIN ? capacityPlanCpu() : null
+    const planOneCore = PIN && full ? capacityPlanCpu() : null
 
-    console.log('starting the service on the embedded default (cold: migrations + seed)…')
-    const cold = await startService(join(work, 'pgdata'))
-    const coldMemory = rssMiB(cold.child.pid!)
-    await stop(cold.child)
-    const { child: service, readyMs } = await startService(join(work, 'pgdata'))
-    console.log(`ready in ${readyMs} ms (cold start ${cold.readyMs} ms)`)
-
-    // The baseline answers with the service's own bytes (gzipped ones too, to the requests that ask).
-    const canned: Canned[] = []
-    for (const s of SCENARIOS) {
-      const res = await rawRequest(SERVICE_PORT, s)
-      if (res.status !== 200) throw new Error(`${s.name}: the service answered ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`)
-      const gzip = res.headers['content-encoding'] === 'gzip'
-      if (Boolean(headersOf(s)['accept-encoding']) !== gzip) throw new Error(`${s.name}: content-encoding ${res.headers['content-encoding'] ?? 'none'} was not expected`)
-      canned.push({ method: s.method, path: s.path.split('?')[0]!, contentType: String(res.headers['content-type'] ?? 'application/json'), gzip, body: res.body.toString('base64') })
+    let cold: { readyMs: number; memory: { rss: number; peak: number } } | null = null
+    if (full) {
+      console.log('starting the service on the embedded default (cold: migrations + seed)…')
+      const first = await startService(join(work, 'pgdata'))
+      cold = { readyMs: first.readyMs, memory: rssMiB(first.child.pid!) }
+      await stop(first.child)
     }
+    const { child: service, readyMs } = await startService(join(work, 'pgdata'))
+    console.log(`ready in ${readyMs} ms${cold ? ` (cold start ${cold.readyMs} ms)` : ''}`)
+
+    // The baseline answers with the service's own bytes (gzipped ones too, to the requests that ask); for
+    // a miss row, with the service's answers to a sample of the row's questions (its pool).
+    const canned: Canned[] = []
+    /** Per scenario: the sizes of the bodies the baseline sends (one, or a miss row's pool). */
+    const sizes: number[][] = []
+    for (const [i, s] of SCENARIOS.entries()) {
+      const sample = s.miss && (!ONLY || ONLY.test(s.name)) ? POOL_SIZE : s.miss ? 1 : 0
+      const requests = sample === 0 ? [s] : Array.from({ length: sample }, () => asked(s, s.miss!.questions.next()))
+      const mine: number[] = []
+      for (const r of requests) {
+        const res = await rawRequest(SERVICE_PORT, r)
+        if (res.status !== 200 || (s.path === '/graphql' && res.body.includes('"errors"'))) {
+          throw new Error(`${s.name}: the service answered ${res.status} to ${r.method} ${r.path}${r.body ? ` ${r.body.slice(0, 300)}` : ''}: ${res.body.toString('utf8').slice(0, 300)}`)
+        }
+        const gzip = res.headers['content-encoding'] === 'gzip'
+        if (Boolean(headersOf(s)['accept-encoding']) !== gzip) throw new Error(`${s.name}: content-encoding ${res.headers['content-encoding'] ?? 'none'} was not expected`)
+        const contentType = String(res.headers['content-type'] ?? 'application/json')
+        if (s.miss) canned.push({ method: s.method, path: s.miss.route, contentType, gzip, body: res.body.toString('base64'), pool: String(i) })
+        else canned.push({ method: s.method, path: s.path.split('?')[0]!, contentType, gzip, body: res.body.toString('base64') })
+        mine.push(res.body.length)
+        if (mine.reduce((n, b) => n + b, 0) > POOL_BYTES) break // a pool of whole-catalog plans stays within memory
+      }
+      sizes.push(mine.sort((a, b) => a - b))
+    }
+    if (UNDRAWN.size > 0) console.warn(`bench/questions.ts draws no value for ${[...UNDRAWN].join(', ')}: the miss rows leave them to their defaults`)
     const cannedFile = join(work, 'canned.json')
     writeFileSync(cannedFile, JSON.stringify(canned))
     const [bcmd, bargs] = pinned(process.execPath, [fileURLToPath(new URL('./baseline-server.js', import.meta.url)), cannedFile, String(BASELINE_PORT)])
     const baseline = spawn(bcmd, bargs, { stdio: 'inherit' })
-    await waitReady(BASELINE_PORT, canned[0]!.path!)
+    await waitReady(BASELINE_PORT, canned[0]!.path)
 
     const idle = rssMiB(service.pid!)
     const results = []
+    /** When each row loaded the service, on the clock V8's profiles use (monotonic, µs): bench/profile-summary.ts splits a profile by them. */
+    const windows: Array<{ name: string; from: number; to: number }> = []
+    const micros = (): number => Number(process.hrtime.bigint() / 1000n)
     for (const [i, s] of SCENARIOS.entries()) {
       if (ONLY && !ONLY.test(s.name)) continue
       console.log(`${s.name}: service…`)
-      await load(SERVICE_PORT, { ...s }) // warm-up (JIT, caches) at the same load
-      await load(BASELINE_PORT, s)
+      const pool = String(i)
+      // Counted from before the warm-up: in a miss row not one request may find its answer kept.
+      const lookupsBefore = await answerLookups(SERVICE_PORT)
+      await load(SERVICE_PORT, { ...s }, pool) // warm-up (JIT, caches) at the same load
+      await load(BASELINE_PORT, s, pool)
       const rounds: Array<{ svc: Measured; base: Measured; ratio: number; cpuRatio: number }> = []
       for (let r = 0; r < ROUNDS; r++) {
-        const svc = await measure(SERVICE_PORT, service.pid!, s)
-        const base = await measure(BASELINE_PORT, baseline.pid!, s)
+        const from = micros()
+        const svc = await measure(SERVICE_PORT, service.pid!, s, pool)
+        windows.push({ name: s.name, from, to: micros() })
+        const base = await measure(BASELINE_PORT, baseline.pid!, s, pool)
         rounds.push({ svc, base, ratio: svc.res.requests.average / base.res.requests.average, cpuRatio: base.cpuUs / svc.cpuUs })
       }
+      const lookupsAfter = await answerLookups(SERVICE_PORT)
+      const lookups = { hit: lookupsAfter.hit - lookupsBefore.hit, miss: lookupsAfter.miss - lookupsBefore.miss }
       const median = <T,>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!
       const { svc: { res: svc }, base: { res: base }, ratio } = median(rounds, (x) => x.ratio)
       const cpu = median(rounds, (x) => x.cpuRatio)
@@ -340,7 +499,8 @@ async function main(): Promise<void> {
         ratio,
         cpu,
         busy: `${Math.round(cpu.svc.busy)} / ${Math.round(cpu.base.busy)}`,
-        bytes: Buffer.from(canned[i]!.body, 'base64').length,
+        bytes: bytesText(sizes[i]!),
+        lookups,
         spread: rounds.map((x) => x.ratio.toFixed(2)).join(' '),
         cpuSpread: rounds.map((x) => x.cpuRatio.toFixed(2)).join(' '),
       })
@@ -352,8 +512,14 @@ async function main(): Promise<void> {
       }
       console.log(
         `  ${Math.round(svc.requests.average)} vs ${Math.round(base.requests.average)} req/s → ${ratio.toFixed(2)}; ` +
-          `CPU ${Math.round(cpu.svc.cpuUs)} vs ${Math.round(cpu.base.cpuUs)} µs/request → ${cpu.cpuRatio.toFixed(2)}; p99 ${svc.latency.p99} ms, errors ${svc.errors + svc.non2xx}`,
+          `CPU ${Math.round(cpu.svc.cpuUs)} vs ${Math.round(cpu.base.cpuUs)} µs/request → ${cpu.cpuRatio.toFixed(2)}; p99 ${svc.latency.p99} ms, errors ${svc.errors + svc.non2xx}; ` +
+          `answer cache ${lookups.hit} hits, ${lookups.miss} misses`,
       )
+      if (s.miss && lookups.hit > 0.01 * lookups.miss) {
+        // A miss row whose answers were found kept measures hits, not misses.
+        console.error(`  ${s.name}: ${lookups.hit} requests found their answer kept; this row is not a valid miss measurement`)
+        process.exitCode = 1
+      }
     }
     interface WrkRow {
       s: Scenario
@@ -365,7 +531,7 @@ async function main(): Promise<void> {
     const wrkResults: WrkRow[] = []
     if (WRK) {
       for (const s of SCENARIOS) {
-        if (ONLY && !ONLY.test(s.name)) continue
+        if ((ONLY && !ONLY.test(s.name)) || s.miss) continue // (wrk sends one fixed request: no miss rows)
         console.log(`${s.name}: wrk…`)
         await Promise.all([wrk(SERVICE_PORT, s, work), wrk(BASELINE_PORT, s, work)]) // warm-up
         const together: Array<{ svc: WrkResult; base: WrkResult; ratio: number }> = []
@@ -396,6 +562,10 @@ async function main(): Promise<void> {
 
     const loaded = rssMiB(service.pid!)
     await stop(service)
+    if (CPU_PROF) {
+      writeFileSync(join(CPU_PROF, 'bench-windows.json'), JSON.stringify(windows))
+      console.log(`profile in ${CPU_PROF}: summarise with node dist/bench/profile-summary.js ${CPU_PROF}`)
+    }
     baseline.kill('SIGTERM')
 
     // The embedded PostgreSQL (PGlite) lives inside the service process: WebAssembly memory of at least
@@ -423,13 +593,22 @@ async function main(): Promise<void> {
         'rate limiting on with a limit the load cannot reach (the limiter runs on every request). ' +
         'Baseline: bare fastify answering the same path with the same precomputed bytes. Produced by `npm run bench`.',
       '',
-      '| endpoint | bytes | service req/s | baseline req/s | ratio (median round) | all rounds | server CPU µs/request, service / baseline | CPU ratio (median round) | all rounds | server busy %, service / baseline | target | service p50 / p99 ms | baseline p50 / p99 ms | errors |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      `Rows marked **miss** ask a question not asked before on every request (warm-up included): drawn by bench/questions.ts, seed ${SEED}, ` +
+        'over the seed\'s instance types, the modes and the field tables\' values (the GraphQL row: one document, the requirements in its variables). ' +
+        `Their baseline rotates through the service's answers to ${POOL_SIZE} sampled questions of the row (fewer where they pass ${POOL_BYTES / 1024 / 1024} MiB), ` +
+        'so it sends the same spread of body sizes; bytes shows the median (10th-90th percentile). "answer cache" is the service\'s own count ' +
+        '(cni_answer_cache_answer_lookups_total) over the row, warm-up included: in a miss row every lookup must miss. ' +
+        `A miss row's target is met when both ratios (requests/s and CPU) reach it and the service's p99 is at most ${MISS_P99_TARGET_MS} ms.` +
+        (UNDRAWN.size > 0 ? ` Fields the generator does not draw (left to their defaults): ${[...UNDRAWN].join(', ')}.` : ''),
+      '',
+      '| endpoint | bytes | service req/s | baseline req/s | ratio (median round) | all rounds | server CPU µs/request, service / baseline | CPU ratio (median round) | all rounds | server busy %, service / baseline | target | service p50 / p99 ms | baseline p50 / p99 ms | errors | answer cache hits / misses | met |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...results.map(
         (r) =>
-          `| ${r.s.name} | ${r.bytes} | ${Math.round(r.svc.requests.average)} | ${Math.round(r.base.requests.average)} | ${r.ratio.toFixed(2)} | ${r.spread} | ` +
+          `| ${r.s.miss ? r.s.name.replace(/miss/, '**miss**') : r.s.name} | ${r.bytes} | ${Math.round(r.svc.requests.average)} | ${Math.round(r.base.requests.average)} | ${r.ratio.toFixed(2)} | ${r.spread} | ` +
           `${Math.round(r.cpu.svc.cpuUs)} / ${Math.round(r.cpu.base.cpuUs)} | ${r.cpu.cpuRatio.toFixed(2)} | ${r.cpuSpread} | ${r.busy} | ` +
-          `${r.s.target === null ? '—' : `≥ ${r.s.target}`} | ${r.svc.latency.p50} / ${r.svc.latency.p99} | ${r.base.latency.p50} / ${r.base.latency.p99} | ${r.svc.errors + r.svc.non2xx} |`,
+          `${targetText(r.s)} | ${r.svc.latency.p50} / ${r.svc.latency.p99} | ${r.base.latency.p50} / ${r.base.latency.p99} | ${r.svc.errors + r.svc.non2xx} | ` +
+          `${r.lookups.hit} / ${r.lookups.miss} | ${metText(r)} |`,
       ),
       '',
       ...(WRK
@@ -455,10 +634,14 @@ async function main(): Promise<void> {
       '',
       '| measure | value | target |',
       '|---|---|---|',
-      `| capacity plan over the whole catalog (${plan.rows} types), CPU per plan, median of 30 | ${plan.medianMs} ms${planOneCore ? ` (${planOneCore.medianMs} ms pinned to one core, GC helper threads included)` : ''} | < 20 ms |`,
+      ...(plan ? [`| capacity plan over the whole catalog (${plan.rows} types), CPU per plan, median of 30 | ${plan.medianMs} ms${planOneCore ? ` (${planOneCore.medianMs} ms pinned to one core, GC helper threads included)` : ''} | < 20 ms |`] : []),
       `| start-up to ready, embedded default, existing data | ${readyMs} ms | < 3000 ms |`,
-      `| start-up to ready, embedded default, first start (migrations + seed) | ${cold.readyMs} ms | — |`,
-      `| resident memory, embedded default, right after a first start (the data directory is created by a child process): now / peak | ${coldMemory.rss} / ${coldMemory.peak} MiB | < 200 MiB |`,
+      ...(cold
+        ? [
+            `| start-up to ready, embedded default, first start (migrations + seed) | ${cold.readyMs} ms | — |`,
+            `| resident memory, embedded default, right after a first start (the data directory is created by a child process): now / peak | ${cold.memory.rss} / ${cold.memory.peak} MiB | < 200 MiB |`,
+          ]
+        : []),
       `| resident memory, embedded default (PGlite in the process): idle / after the load / peak | ${idle.rss} / ${loaded.rss} / ${loaded.peak} MiB | < 200 MiB |`,
       onServer
         ? `| resident memory, PostgreSQL server (DATABASE_URL): idle / after the same load / peak | ${onServer.idle.rss} / ${onServer.loaded.rss} / ${onServer.loaded.peak} MiB | < 200 MiB |`
@@ -474,8 +657,8 @@ async function main(): Promise<void> {
         return ''
       }
     })()
-    // A partial run (BENCH_ONLY) or a changed limiter is an experiment: printed, not recorded.
-    if (ONLY || process.env.BENCH_RATE_LIMIT_MAX) console.log('(experiment: bench/results.md left as it was)')
+    // A partial run (BENCH_ONLY), a changed limiter or a profiled service is an experiment: printed, not recorded.
+    if (ONLY || process.env.BENCH_RATE_LIMIT_MAX || CPU_PROF) console.log('(experiment: bench/results.md left as it was)')
     else writeFileSync(out, `${lines.join('\n')}\n## History${previous || '\n'}`)
     console.log(lines.join('\n'))
   } finally {

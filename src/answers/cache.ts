@@ -12,6 +12,9 @@ export class AnswerCache {
   private used = 0
   hits = 0
   misses = 0
+  /** Of those, the lookups of finished answers (rendered bodies), as against worked-out values: what says whether a question was asked before. */
+  answerHits = 0
+  answerMisses = 0
   evictions = 0
 
   constructor(readonly budget: number) {
@@ -32,6 +35,14 @@ export class AnswerCache {
     this.hits++
     e.used = true
     return e.value as T
+  }
+
+  /** get() of a finished answer, counted apart as well (answerHits, answerMisses). */
+  getAnswer<T>(key: string): T | undefined {
+    const hit = this.get<T>(key)
+    if (hit === undefined) this.answerMisses++
+    else this.answerHits++
+    return hit
   }
 
   /** Keeps `value` under `key`, counted as `valueBytes` plus its key. A value larger than the budget is not kept. */

@@ -68,7 +68,7 @@ export class Asked {
   /** For a door that renders elsewhere (GraphQL): a kept answer that still holds, if any. */
   peek(key: string): Rendered | undefined {
     if (!this.keeps) return undefined
-    const hit = this.pipeline.cache.get<Rendered>(key)
+    const hit = this.pipeline.cache.getAnswer<Rendered>(key)
     return hit !== undefined && holdsAt(hit.valid, this.pipeline.now()) ? hit : undefined
   }
 

@@ -5,6 +5,8 @@
 // - http_requests_total / http_request_duration_seconds (prom-client): fastify's own hrtime (reply.elapsedTime),
 //   observed in onResponse, labelled with the route pattern (`/v1/instance-types/:name`), never the raw URL;
 //   requests no route matched are labelled route="unmatched".
+// - cni_answer_cache_*: the answer pipeline's one cache, read at scrape; answer_lookups_total counts the
+//   lookups of finished answers only (a miss there is a question not asked before), lookups_total all of them.
 // - cni_catalog_version, cni_catalog_price_age_days{region}: read from the snapshot in memory at scrape.
 // - cni_refresh_runs_total{status}: read from the refresh_runs table at scrape (one cheap GROUP BY).
 //   Refreshes also run in the CronJob's process and on other replicas, so only the shared table knows
@@ -208,6 +210,17 @@ export function createMetrics(ctx: Pick<AppContext, 'db' | 'catalog' | 'clock' |
       this.reset()
       this.inc({ result: 'hit' }, cache.hits)
       this.inc({ result: 'miss' }, cache.misses)
+    },
+  })
+  new Counter({
+    name: 'cni_answer_cache_answer_lookups_total',
+    help: 'Of the answer cache lookups, those of finished answers (a hit = a question asked before), by result (hit, miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc({ result: 'hit' }, cache.answerHits)
+      this.inc({ result: 'miss' }, cache.answerMisses)
     },
   })
   new Counter({

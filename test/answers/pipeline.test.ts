@@ -139,3 +139,25 @@ t.test('the cache stays within MEMORY_CACHE_MB under distinct questions', async 
   t.match(metrics, /cni_answer_cache_lookups_total\{result="hit"\} \d+/)
   t.match(metrics, /cni_answer_cache_lookups_total\{result="miss"\} \d+/)
 })
+
+// bench/run.ts proves its miss rows miss with this counter: lookups of finished answers, apart from the
+// worked-out values (a type's max pods in every mode) that a new question still finds kept.
+t.test('lookups of finished answers are counted apart: a new question misses, the same one again hits', async (t) => {
+  const app = await buildTestApp(t)
+  const cache = app.ctx.answers.cache
+  const read = async () => {
+    const text = (await app.inject('/metrics')).payload
+    const n = (result: string) => Number(new RegExp(`^cni_answer_cache_answer_lookups_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN)
+    return { hit: n('hit'), miss: n('miss') }
+  }
+  const before = await read()
+  t.ok(Number.isInteger(before.hit) && Number.isInteger(before.miss), '/metrics reports cni_answer_cache_answer_lookups_total')
+  const values = cache.hits
+  for (const url of ['/v1/instance-types/m5.large/max-pods?mode=overlay', '/v1/instance-types/m5.large/max-pods?mode=ipv6']) {
+    t.equal((await app.inject(url)).statusCode, 200, url)
+  }
+  t.same(await read(), { hit: before.hit, miss: before.miss + 2 }, 'two new questions: two misses')
+  t.ok(cache.hits > values, 'the second question found the type\'s max pods kept (a value, not an answer)')
+  await app.inject('/v1/instance-types/m5.large/max-pods?mode=ipv6')
+  t.same(await read(), { hit: before.hit + 1, miss: before.miss + 2 }, 'the same question again: one hit')
+})
