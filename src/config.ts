@@ -21,6 +21,11 @@ export interface Config {
   catalogPollSeconds: number
   /** Public base URL used in links (Slack answers); defaults to http://localhost:PORT. */
   publicUrl: string
+  /**
+   * How long a client or an HTTP cache may keep an answer to a GET without asking again (Cache-Control
+   * max-age; src/http/conditional.ts): never past the moment its price age moves. 0 = always revalidate.
+   */
+  cacheMaxAgeSeconds: number
   /** Requests per client per window before 429 (0 = no limit). */
   rateLimitMax: number
   rateLimitWindowSeconds: number
@@ -227,6 +232,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     catalogPollSeconds: read(() => integer(env, 'CATALOG_POLL_SECONDS', 30, 1, 3600), 30),
     publicUrl: read(() => publicUrlSetting(env, port), `http://localhost:${port}`),
     metrics: read(() => metricsSetting(env, port), 'on'),
+    // 5 minutes: a catalog refresh (rare, by an admin or the CronJob) reaches every client within that; an
+    // unchanged answer then costs a 304. At most a day: price freshness moves daily anyway.
+    cacheMaxAgeSeconds: read(() => integer(env, 'CACHE_MAX_AGE_SECONDS', 300, 0, 86_400), 300),
     rateLimitMax: read(() => integer(env, 'RATE_LIMIT_MAX', 600, 0, 10_000_000), 600),
     rateLimitWindowSeconds: read(() => integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400), 60),
     corsOrigins: read(() => corsOrigins(env), []),

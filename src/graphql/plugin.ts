@@ -21,8 +21,9 @@ import { parseFields } from '../domain/fields.js'
 import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
 import { checkAdminAuth, refreshAndReload, refreshErrorBody, refreshErrorCode } from '../admin/index.js'
-import { encodeKept, JSON_TYPE, sendAnswer } from '../http/cached.js'
-import type { Asked } from '../answers/pipeline.js'
+import { encodeKept, JSON_TYPE, sendAnswer, varyOn } from '../http/cached.js'
+import { isUnchanged, setValidators, validatorsFor } from '../http/conditional.js'
+import type { Asked, Validity } from '../answers/pipeline.js'
 import { GRAPHQL_SCHEMA_FILE } from '../paths.js'
 import { checkQueryLimits, type QueryLimits } from './cost.js'
 
@@ -167,6 +168,25 @@ function requestProblem(original: Error & { statusCode?: unknown; code?: unknown
 }
 
 
+/**
+ * The question a GraphQL request asks, as its kept answer's key: the document, its variables (parsed:
+ * a GET's JSON text and a POST's object give one key) and the operation name. Null for what is not kept:
+ * a document that may mutate, and a request mercurius will refuse (no query, variables that are not JSON).
+ */
+function questionOf(byUrl: boolean, from: unknown): [string, unknown, unknown] | null {
+  const r = from as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined
+  if (!r || typeof r.query !== 'string' || /\b(mutation|subscription)\b/.test(r.query)) return null
+  let variables = r.variables ?? null
+  if (byUrl && typeof variables === 'string') {
+    try {
+      variables = JSON.parse(variables)
+    } catch {
+      return null
+    }
+  }
+  return [r.query, variables, r.operationName ?? null]
+}
+
 type Tagged = InstanceType & { __region: string }
 
 export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
@@ -262,21 +282,39 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
   // freshness, which holds over catalogValidity (every region's stamp, as REST's catalogStampValidity):
   // their finished responses are kept in the answer pipeline's one cache, counted with their key (the
   // document text). Only documents with no mutation in them and answers without errors are kept.
-  const pending = new WeakMap<object, { key: string; asked: Asked }>()
+  // A GET query (the query, variables and operationName in the URL) is the same question as its POST and
+  // shares its kept answer; it is also answered conditionally (src/http/conditional.ts): a client or cache
+  // that sends the ETag of an answer that still holds gets a 304, without the query being run.
+  const pending = new WeakMap<object, { key: string; asked: Asked; valid: Validity }>()
   app.addHook('preHandler', async (request, reply) => {
-    const body = request.body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined
-    if (request.method !== 'POST' || !body || typeof body.query !== 'string' || /\b(mutation|subscription)\b/.test(body.query)) return
+    const byUrl = request.method === 'GET' || request.method === 'HEAD'
+    const asking = questionOf(byUrl, byUrl ? request.query : request.body)
+    if (asking === null) return
     const asked = app.ctx.answers.current()
-    const key = `gql:${JSON.stringify([body.query, body.variables ?? null, body.operationName ?? null])}`
+    const key = `gql:${JSON.stringify(asking)}`
     const hit = asked.peek(key)
     if (hit) return sendAnswer(reply, asked, { key, rendered: hit })
-    pending.set(request, { key, asked }) // kept with the version that answered, even if a newer one lands meanwhile
+    const valid = catalogValidity(asked.snap, freshness())
+    if (byUrl) {
+      const now = app.ctx.answers.now()
+      const v = validatorsFor(app.ctx.config, asked.snap, key, valid, now)
+      if (isUnchanged(request, v)) {
+        setValidators(reply, v, app.ctx.config, now)
+        varyOn(reply, 'accept-encoding')
+        return reply.code(304).send()
+      }
+    }
+    pending.set(request, { key, asked, valid }) // kept with the version that answered, even if a newer one lands meanwhile
   })
   app.addHook('onSend', async (request, reply, payload) => {
     const p = pending.get(request)
     if (p && reply.statusCode === 200 && typeof payload === 'string' && !payload.includes('"errors"')) {
       // Kept, and sent as a kept answer is (gzipped when the client accepts it), from the first time on.
-      const rendered = p.asked.keep(p.key, { body: Buffer.from(payload, 'utf8'), type: JSON_TYPE, disposition: null, valid: catalogValidity(p.asked.snap, freshness()) })
+      const rendered = p.asked.keep(p.key, { body: Buffer.from(payload, 'utf8'), type: JSON_TYPE, disposition: null, valid: p.valid })
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        const now = app.ctx.answers.now()
+        setValidators(reply, validatorsFor(app.ctx.config, p.asked.snap, p.key, p.valid, now), app.ctx.config, now)
+      }
       return encodeKept(reply, p.asked, { key: p.key, rendered })
     }
     return payload

@@ -2,6 +2,7 @@
 // copy for a client that accepts it, with the headers that go with them.
 import type { FastifyReply } from 'fastify'
 import { ALWAYS, type Asked, type Rendered, type Validity } from '../answers/pipeline.js'
+import { conditionalGet, validatorsFor, type Validators } from './conditional.js'
 import { acceptsGzip, MIN_GZIP_BYTES } from './encoding.js'
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
@@ -29,6 +30,7 @@ export function jsonAnswer(a: Asked, key: string, answer: () => unknown, valid: 
  */
 export function sendAnswer(reply: FastifyReply, a: Asked, kept: KeptAnswer): FastifyReply {
   const r = kept.rendered
+  if (answeredUnchanged(reply, a, kept)) return reply
   reply.type(r.type)
   if (r.disposition !== null) reply.header('content-disposition', r.disposition)
   return reply.send(encodeKept(reply, a, kept))
@@ -37,16 +39,62 @@ export function sendAnswer(reply: FastifyReply, a: Asked, kept: KeptAnswer): Fas
 /** The bytes to send for a kept answer, with the Vary and Content-Encoding headers that go with them. */
 export function encodeKept(reply: FastifyReply, a: Asked, kept: KeptAnswer): Buffer {
   const body = kept.rendered.body
-  // A PNG is compressed already: gzip would cost CPU and save nothing.
-  if (body.length < MIN_GZIP_BYTES || kept.rendered.type === 'image/png') return body
+  if (!compressible(kept.rendered)) return body
   varyOn(reply, 'accept-encoding')
   if (!acceptsGzip(reply.request.headers['accept-encoding'])) return body
   reply.header('content-encoding', 'gzip')
   return a.gzipped(kept.key, kept.rendered)
 }
 
+/**
+ * Whether an answer goes out gzipped to a client that takes it. A PNG is compressed already: gzip
+ * would cost CPU and save nothing.
+ */
+function compressible(r: Rendered): boolean {
+  return r.body.length >= MIN_GZIP_BYTES && r.type !== 'image/png'
+}
+
+/**
+ * Whether the route's answer is JSON or a table by the Accept header when the query names no `format`
+ * (csv.ts): the routes that document a `format` parameter. Worked out once per route.
+ */
+const negotiates = new Map<string, boolean>()
+function formatByAccept(reply: FastifyReply): boolean {
+  const query = reply.request.query as { format?: unknown } | undefined
+  if (query?.format !== undefined) return false
+  const route = reply.request.routeOptions
+  const id = `${route.method} ${route.url}`
+  let n = negotiates.get(id)
+  if (n === undefined) {
+    const qs = (route.schema as { querystring?: { properties?: Record<string, unknown> } } | undefined)?.querystring
+    negotiates.set(id, (n = qs?.properties?.format !== undefined))
+  }
+  return n
+}
+
+/** The validators of a kept answer, worked out once per kept answer (conditional.ts). */
+const validatorsOfKept = new WeakMap<Rendered, Validators>()
+
+/**
+ * For a GET: the answer's ETag, Last-Modified and Cache-Control, with the Vary the answer itself would
+ * carry, and a 304 when the client has it already (conditional.ts). True when the 304 went out.
+ */
+function answeredUnchanged(reply: FastifyReply, a: Asked, kept: KeptAnswer): boolean {
+  const method = reply.request.method
+  if (method !== 'GET' && method !== 'HEAD') return false
+  const { config, answers } = reply.server.ctx
+  const now = answers.now()
+  const r = kept.rendered
+  let v = validatorsOfKept.get(r)
+  if (v === undefined) validatorsOfKept.set(r, (v = validatorsFor(config, a.snap, kept.key, r.valid, now)))
+  // Where the Accept header chose the format (no `format` in the query), caches must key on it too.
+  if (formatByAccept(reply)) varyOn(reply, 'accept')
+  if (compressible(r)) varyOn(reply, 'accept-encoding')
+  return conditionalGet(reply, v, config, now)
+}
+
 /** Adds a header name to Vary, keeping what is there (CORS puts Origin in it). */
-function varyOn(reply: FastifyReply, name: string): void {
+export function varyOn(reply: FastifyReply, name: string): void {
   const current = reply.getHeader('vary')
   if (current === undefined || current === '') {
     reply.header('vary', name)

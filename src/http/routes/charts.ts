@@ -21,9 +21,6 @@ const MEASURE_WORDS: Record<Measure, string> = {
   'max-pods': 'max pods per node by addresses alone (before the EKS cap)',
 }
 
-// Charts change only with the catalog (a refresh at most every few minutes matters little to a picture).
-const CACHE_CONTROL = 'public, max-age=300'
-
 const SVG_TYPE = 'image/svg+xml; charset=utf-8'
 
 /** A chart is an answer like any other: drawn once per catalog version and question, kept in the pipeline. */
@@ -33,10 +30,9 @@ function keptSvg(a: Asked, key: string, draw: () => string, valid: Validity = AL
 
 function sendSvg(reply: FastifyReply, a: Asked, key: string, draw: () => string, valid?: Validity): FastifyReply {
   const rendered = keptSvg(a, key, draw, valid)
-  reply
-    .header('cache-control', CACHE_CONTROL)
-    // An SVG opened on its own is a document: it may run nothing and load nothing.
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+  // (Cache-Control, ETag and Last-Modified come with the answer: cached.ts, conditional.ts.)
+  // An SVG opened on its own is a document: it may run nothing and load nothing.
+  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
   return sendAnswer(reply, a, { key, rendered })
 }
 
@@ -52,7 +48,6 @@ async function sendPng(reply: FastifyReply, a: Asked, svgKey: string, draw: () =
     const svg = keptSvg(a, svgKey, draw, valid)
     rendered = a.keep(key, { body: await svgToPng(svg.body.toString('utf8')), type: PNG_TYPE, disposition: null, valid })
   }
-  reply.header('cache-control', CACHE_CONTROL)
   return sendAnswer(reply, a, { key, rendered })
 }
 
