@@ -10,8 +10,11 @@ import type { Db } from './db/db.js'
 import { migrate, readMigrations } from './db/migrate.js'
 import { openDb } from './db/open.js'
 import type { AppContext } from './http/context.js'
+import { DOC_ONLY_SCHEMAS, swaggerOptions } from './http/docs.js'
+import { buildExamples } from './http/examples.js'
 import { frameworkError, MAX_PARAM_LENGTH } from './http/errors.js'
 import { bodyParsersPlugin, contextPlugin, errorsPlugin, fieldTableDoors, metricsPlugin } from './http/plugins.js'
+import { addSharedSchemas } from './http/schemas.js'
 import { securityPlugin } from './http/security.js'
 import { capacityPlanRoutes } from './http/routes/capacity-plans.js'
 import { chartRoutes } from './http/routes/charts.js'
@@ -112,24 +115,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     await catalog.stop()
     if (ownsDb) await db.close()
   })
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'cni-advisor',
-        version: '1',
-        description: 'Pods per node, VPC IPs, cost and the CNI to run on Amazon EKS. Every number carries its formula and sources.',
-      },
-      tags: [
-        { name: 'instance types', description: 'The catalog of EC2 network limits and prices, and max pods' },
-        { name: 'capacity', description: 'Nodes, VPC IPs and dollars for a workload' },
-        { name: 'recommendations', description: 'Which CNI to run, scored and explained' },
-        { name: 'catalog', description: 'Catalog version, freshness and refresh' },
-        { name: 'health', description: 'Liveness, readiness and metrics' },
-        { name: 'slack', description: 'The /cni slash command (signed Slack requests only)' },
-        { name: 'charts', description: 'SVG charts of the same answers, for Slack messages and the portal' },
-      ],
-    },
-  })
+  // The OpenAPI document (/docs/json): named shapes, operationIds, every error, examples (src/http/docs.ts).
+  await app.register(swagger, swaggerOptions({ publicUrl: config.publicUrl, examples: () => buildExamples(ctx) }))
+  addSharedSchemas(app, DOC_ONLY_SCHEMAS)
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(healthRoutes)
   await app.register(adminRoutes)

@@ -9,8 +9,14 @@ import { InputError } from '../domain/types.js'
  */
 export const documentedOnly = () => () => true
 
-export function querySchema(table: FieldTable, extra: Record<string, object> = {}): object {
-  return toJsonSchema(table, { textual: true, extra })
+/**
+ * The query string as OpenAPI shows it: the table's fields (and `extra`, such as `format`), with the
+ * ones a question cannot do without marked required (the table's parser says so in words; a generated
+ * client makes them arguments).
+ */
+export function querySchema(table: FieldTable, extra: Record<string, object> = {}, opts: { required?: readonly string[] } = {}): object {
+  const schema = toJsonSchema(table, { textual: true, extra })
+  return opts.required?.length ? { ...schema, required: [...opts.required] } : schema
 }
 
 export function bodySchema(table: FieldTable): object {

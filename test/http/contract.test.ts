@@ -218,7 +218,7 @@ t.test('every JSON answer matches the OpenAPI document at /docs/json', async (t)
   })
 
   t.test('no answer carries a field its schema does not declare', async (t) => {
-    // Each is `METHOD template status field`: declare the field in the route's response schema (src/http).
+    // Each is `METHOD template status field`: declare the field in its shape (src/http/schemas.ts, or the route's own schema).
     for (const [key, firstSeen] of gaps) t.fail(`undeclared: ${key}`, { firstSeen })
     t.equal(gaps.size, 0, `no undeclared field in ${CASES.length} answers`)
   })

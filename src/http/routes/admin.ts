@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { MAX_REGIONS } from '../../catalog/refresh.js'
 import { InputError } from '../../domain/types.js'
 import { checkAdminAuth, refreshAndReload, refreshErrorBody, refreshRunsWithContext, stopRefreshes } from '../../admin/index.js'
-import { errorBody, errorSchema } from '../errors.js'
+import { errorBody } from '../errors.js'
+import { ADMIN_SECURITY, errorResponse, errorResponses, ref } from '../schemas.js'
 
 const countsSchema = { type: 'object', additionalProperties: { type: 'integer' } } as const
 
@@ -60,6 +61,10 @@ const authHeaders = {
 } as const
 
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
+  // Named for the document (GET /docs/json), as src/http/schemas.ts names the answers' shapes.
+  app.addSchema({ $id: 'RefreshReport', ...reportSchema })
+  app.addSchema({ $id: 'RefreshRun', ...runSchema })
+  app.addSchema({ $id: 'RefreshRunList', type: 'object', properties: { items: { type: 'array', items: { $ref: 'RefreshRun#' } } }, required: ['items'] })
   // preClose runs before fastify waits for the requests in flight (fastify docs, Hooks: preClose): a
   // refresh then ends at once, recorded as failed, rather than holding the shutdown until its deadline.
   app.addHook('preClose', async () => stopRefreshes(app.ctx, 'the service is shutting down'))
@@ -81,7 +86,9 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         if (request.body === undefined || request.body === null) request.body = {}
       },
       schema: {
+        operationId: 'refreshCatalog',
         tags: ['catalog'],
+        security: ADMIN_SECURITY,
         summary: 'Pulls instance-type limits and on-demand prices from AWS into the catalog (admin token)',
         description:
           'Writes the whole new catalog in one transaction and bumps the catalog version, or writes nothing. ' +
@@ -104,14 +111,10 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
           },
         },
         response: {
-          200: reportSchema,
-          400: errorSchema,
-          401: errorSchema,
-          409: errorSchema,
-          422: errorSchema,
-          502: errorSchema,
-          503: errorSchema,
-          504: errorSchema,
+          200: { description: 'The refresh committed: the new catalog version and what changed', content: { 'application/json': { schema: ref('RefreshReport') } } },
+          ...errorResponses(400, 401, 409, 422, 502),
+          503: errorResponse(503, 'Service Unavailable: ADMIN_TOKEN is not set, the database does not answer, or the service is shutting down'),
+          504: errorResponse(504),
         },
       },
     },
@@ -136,7 +139,9 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     {
       onRequest: requireAdmin,
       schema: {
+        operationId: 'listRefreshRuns',
         tags: ['catalog'],
+        security: ADMIN_SECURITY,
         summary: 'Recent catalog refresh runs, newest first (admin token)',
         description:
           'Runs left running by a process that is gone are closed (failed, "abandoned") first. ' +
@@ -147,10 +152,9 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
           properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: runSchema } }, required: ['items'] },
-          400: errorSchema,
-          401: errorSchema,
-          503: errorSchema,
+          200: { description: 'The runs, newest first', content: { 'application/json': { schema: ref('RefreshRunList') } } },
+          ...errorResponses(400, 401),
+          503: errorResponse(503, 'Service Unavailable: ADMIN_TOKEN is not set, or the database does not answer'),
         },
       },
     },

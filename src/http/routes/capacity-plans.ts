@@ -6,8 +6,8 @@ import type { Asked } from '../../answers/pipeline.js'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
 import type { CapacityRow } from '../../domain/capacity.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
-import { errorSchema } from '../errors.js'
-import { bodySchema, parseBody, parseQuery, querySchema } from '../input.js'
+import { parseBody, parseQuery, querySchema } from '../input.js'
+import { answerResponse, errorResponses, NOT_MODIFIED, ref } from '../schemas.js'
 
 const CSV_COLUMNS: CsvColumn<CapacityRow & { region: string; totalPods: number }>[] = [
   { name: 'instance_type', value: (r) => r.instanceType },
@@ -27,48 +27,6 @@ const CSV_COLUMNS: CsvColumn<CapacityRow & { region: string; totalPods: number }
   { name: 'notes', value: (r) => r.notes.join('; ') },
   { name: 'formula', value: (r) => r.formula },
 ]
-
-const rowSchema = {
-  type: 'object',
-  properties: {
-    instanceType: { type: 'string' },
-    mode: { type: 'string' },
-    reason: { type: ['string', 'null'], description: 'Why the type cannot serve the workload (numbers are then null)' },
-    podsPerNode: { type: ['integer', 'null'], description: 'Workload pods per node (host-network and DaemonSet pods not counted)' },
-    limitedBy: { type: ['string', 'null'], enum: ['ips', 'cpu', 'memory', 'kubelet', null] },
-    limits: {
-      type: ['object', 'null'],
-      properties: {
-        ips: { type: ['integer', 'null'] },
-        cpu: { type: 'integer' },
-        memory: { type: 'integer' },
-        kubelet: { type: 'integer' },
-      },
-    },
-    allocatableCpuMilli: { type: ['integer', 'null'] },
-    allocatableMemoryMiB: { type: ['integer', 'null'] },
-    nodes: { type: ['integer', 'null'] },
-    vpcIps: { type: ['integer', 'null'], description: 'VPC IPv4 addresses of all nodes, warm pool included' },
-    usdPerHour: { type: ['number', 'null'] },
-    monthlyUsd: { type: ['number', 'null'], description: 'nodes × usdPerHour × 730' },
-    usdPerPodMonth: { type: ['number', 'null'], description: 'monthlyUsd ÷ totalPods' },
-    formula: { type: 'string' },
-    explanation: { type: 'string' },
-    notes: { type: 'array', items: { type: 'string' } },
-  },
-}
-
-const planSchema = {
-  type: 'object',
-  properties: {
-    input: { type: 'object', additionalProperties: true },
-    region: { type: 'string' },
-    totalRows: { type: 'integer' },
-    rows: { type: 'array', items: rowSchema },
-    catalog: { type: 'object', additionalProperties: true },
-    references: { type: 'array', items: { type: 'string' } },
-  },
-}
 
 export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
   // A spreadsheet re-fetches the same question: its rendered body is kept per catalog version under the
@@ -101,11 +59,12 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     '/v1/capacity-plans',
     {
       schema: {
+        operationId: 'getCapacityPlan',
         tags: ['capacity'],
         summary: 'Capacity plan for a workload (JSON, or CSV with format=csv / Accept: text/csv)',
         description,
-        querystring: querySchema(CAPACITY_FIELDS, FORMAT_FIELD),
-        response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
+        querystring: querySchema(CAPACITY_FIELDS, FORMAT_FIELD, { required: ['totalPods'] }),
+        response: { 200: answerResponse('CapacityPlan', 'The plan, one row per instance type', { spreadsheet: CSV_COLUMNS }), 304: NOT_MODIFIED, ...errorResponses(400, 404) },
       },
     },
     async (request, reply) => {
@@ -118,12 +77,13 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     '/v1/capacity-plans',
     {
       schema: {
+        operationId: 'planCapacity',
         tags: ['capacity'],
         summary: 'Capacity plan for a workload (JSON body; CSV with ?format=csv)',
         description,
-        body: bodySchema(CAPACITY_FIELDS),
+        body: { allOf: [ref('CapacityPlanInput')] },
         querystring: { type: 'object', properties: FORMAT_FIELD },
-        response: { 200: planSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: answerResponse('CapacityPlan', 'The plan, one row per instance type', { spreadsheet: CSV_COLUMNS, conditional: false }), ...errorResponses(400, 404) },
       },
     },
     async (request, reply) => {

@@ -10,7 +10,7 @@ import { PNG_TYPE, svgToPng } from '../../charts/png.js'
 import { barChartSvg, formatNumber } from '../../charts/svg.js'
 import type { Parsed } from '../../domain/fields.js'
 import { MODES } from '../../domain/types.js'
-import { errorSchema } from '../errors.js'
+import { CACHE_HEADERS, errorResponses, NOT_MODIFIED } from '../schemas.js'
 import { parseQuery, querySchema } from '../input.js'
 
 const MEASURE_FIELD = { 'recommended-max-pods': 'recommendedMaxPods', 'pods-for-workloads': 'podsForWorkloads', 'max-pods': 'maxPods' } as const
@@ -54,19 +54,21 @@ async function sendPng(reply: FastifyReply, a: Asked, svgKey: string, draw: () =
 const svgResponse = {
   200: {
     description: 'An SVG bar chart with <title>, <desc> and axis labels',
+    headers: CACHE_HEADERS,
     content: { 'image/svg+xml': { schema: { type: 'string' } } },
   },
-  400: errorSchema,
-  404: errorSchema,
+  304: NOT_MODIFIED,
+  ...errorResponses(400, 404),
 }
 
 const pngResponse = {
   200: {
     description: 'The same chart as the .svg route, as a PNG at twice its pixel size (for Slack image blocks)',
+    headers: CACHE_HEADERS,
     content: { [PNG_TYPE]: { schema: { type: 'string', format: 'binary' } } },
   },
-  400: errorSchema,
-  404: errorSchema,
+  304: NOT_MODIFIED,
+  ...errorResponses(400, 404),
 }
 
 const withFormat = (doc: { summary: string; description: string }, format: 'SVG' | 'PNG') => ({
@@ -152,7 +154,7 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/v1/charts/pods-per-node.svg',
-    { schema: { tags: ['charts'], ...withFormat(POD_CHART_DOC, 'SVG'), querystring: querySchema(POD_CHART_FIELDS), response: svgResponse } },
+    { schema: { operationId: 'getPodsPerNodeChart', tags: ['charts'], ...withFormat(POD_CHART_DOC, 'SVG'), querystring: querySchema(POD_CHART_FIELDS), response: svgResponse } },
     async (request, reply) => {
       const q = parseQuery(POD_CHART_FIELDS, request, [])
       const a = app.ctx.answers.current()
@@ -162,7 +164,7 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/v1/charts/pods-per-node.png',
-    { schema: { tags: ['charts'], ...withFormat(POD_CHART_DOC, 'PNG'), querystring: querySchema(POD_CHART_FIELDS), response: pngResponse } },
+    { schema: { operationId: 'getPodsPerNodeChartPng', tags: ['charts'], ...withFormat(POD_CHART_DOC, 'PNG'), querystring: querySchema(POD_CHART_FIELDS), response: pngResponse } },
     async (request, reply) => {
       const q = parseQuery(POD_CHART_FIELDS, request, [])
       const a = app.ctx.answers.current()
@@ -172,7 +174,7 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/v1/charts/cost-per-pod.svg',
-    { schema: { tags: ['charts'], ...withFormat(COST_CHART_DOC, 'SVG'), querystring: querySchema(COST_CHART_FIELDS), response: svgResponse } },
+    { schema: { operationId: 'getCostPerPodChart', tags: ['charts'], ...withFormat(COST_CHART_DOC, 'SVG'), querystring: querySchema(COST_CHART_FIELDS, {}, { required: ['totalPods'] }), response: svgResponse } },
     async (request, reply) => {
       const q = parseQuery(COST_CHART_FIELDS, request, [])
       const a = app.ctx.answers.current()
@@ -182,7 +184,7 @@ export async function chartRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/v1/charts/cost-per-pod.png',
-    { schema: { tags: ['charts'], ...withFormat(COST_CHART_DOC, 'PNG'), querystring: querySchema(COST_CHART_FIELDS), response: pngResponse } },
+    { schema: { operationId: 'getCostPerPodChartPng', tags: ['charts'], ...withFormat(COST_CHART_DOC, 'PNG'), querystring: querySchema(COST_CHART_FIELDS, {}, { required: ['totalPods'] }), response: pngResponse } },
     async (request, reply) => {
       const q = parseQuery(COST_CHART_FIELDS, request, [])
       const a = app.ctx.answers.current()

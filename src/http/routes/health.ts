@@ -14,7 +14,8 @@
 // names, addresses and ports. The full error goes to the log.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Db } from '../../db/db.js'
-import { errorBody, errorSchema } from '../errors.js'
+import { errorBody } from '../errors.js'
+import { errorResponse } from '../schemas.js'
 
 /** How long /readyz waits for the database: well under the readiness probe's timeoutSeconds (3 s). */
 export const READY_DB_WAIT_MS = 1000
@@ -25,9 +26,10 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     {
       config: { rateLimit: false },
       schema: {
+        operationId: 'getLiveness',
         tags: ['health'],
         summary: 'Liveness: 200 while the process lives',
-        response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
+        response: { 200: { description: 'The process lives', type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
       },
       logLevel: 'warn',
     },
@@ -40,6 +42,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     {
       config: { rateLimit: false },
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'Readiness: 200 while the catalog is loaded (the answers come from it), database up or not; 503 without a catalog',
         description:
@@ -48,6 +51,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
           'Only a replica with no catalog loaded is not ready (503).',
         response: {
           200: {
+            description: 'Ready: the catalog is loaded (the database may be down: databaseUp says)',
             type: 'object',
             properties: {
               status: { type: 'string', enum: ['ready'] },
@@ -58,7 +62,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
             },
             required: ['status', 'database', 'databaseUp', 'catalogVersion'],
           },
-          503: errorSchema,
+          503: errorResponse(503, 'Not ready: no catalog is loaded'),
         },
       },
       logLevel: 'warn',

@@ -4,9 +4,8 @@ import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIE
 import { MODES } from '../../domain/types.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { jsonAnswer, sendAnswer } from '../cached.js'
-import { errorSchema } from '../errors.js'
 import { parseQuery, querySchema } from '../input.js'
-import { instanceTypeSchema, maxPodsSchema } from '../schemas.js'
+import { answerResponse, errorResponses, NOT_MODIFIED } from '../schemas.js'
 
 interface NameParam {
   name: string
@@ -49,18 +48,14 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     '/v1/instance-types',
     {
       schema: {
+        operationId: 'listInstanceTypes',
         tags: ['instance types'],
         summary: 'Instance types with their network limits, price and max pods per mode (JSON, or CSV with format=csv)',
         querystring: querySchema(INSTANCE_TYPES_FIELDS, FORMAT_FIELD),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              items: { type: 'array', items: instanceTypeSchema },
-              catalog: { type: 'object', additionalProperties: true },
-            },
-          },
-          400: errorSchema,
+          200: answerResponse('InstanceTypeList', 'A page of the instance types (JSON), or all of them (CSV)', { spreadsheet: CSV_COLUMNS }),
+          304: NOT_MODIFIED,
+          ...errorResponses(400, 404),
         },
       },
     },
@@ -78,11 +73,12 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     '/v1/instance-types/:name',
     {
       schema: {
+        operationId: 'getInstanceType',
         tags: ['instance types'],
         summary: 'One instance type; 404 naming it if unknown',
         params: nameParam,
         querystring: querySchema(INSTANCE_TYPE_FIELDS),
-        response: { 200: instanceTypeSchema, 400: errorSchema, 404: errorSchema, 414: errorSchema },
+        response: { 200: answerResponse('InstanceType', 'The instance type'), 304: NOT_MODIFIED, ...errorResponses(400, 404, 414) },
       },
     },
     async (request, reply) => {
@@ -97,6 +93,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     '/v1/instance-types/:name/max-pods',
     {
       schema: {
+        operationId: 'getMaxPods',
         tags: ['instance types'],
         summary: 'Max pods per node for one mode, with the kubelet cap, DaemonSets, formula and sources',
         description:
@@ -105,7 +102,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
           'and daemonSetsPerNode. A mode the type cannot run answers supported=false with the reason.',
         params: nameParam,
         querystring: querySchema(MAX_PODS_FIELDS),
-        response: { 200: maxPodsSchema, 400: errorSchema, 404: errorSchema, 414: errorSchema },
+        response: { 200: answerResponse('MaxPods', 'Max pods for the mode, or supported=false with the reason'), 304: NOT_MODIFIED, ...errorResponses(400, 404, 414) },
       },
     },
     async (request, reply) => {

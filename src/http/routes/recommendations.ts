@@ -3,15 +3,14 @@ import { FORMAT_FIELD } from '../../answers/inputs.js'
 import { recommendationAnswer, type RecommendationAnswer } from '../../answers/recommendation.js'
 import { parseRequirements, REQUIREMENT_FIELDS } from '../../domain/requirements.js'
 import type { ScoredOption } from '../../domain/scoring.js'
-import { CNI_OPTIONS } from '../../domain/cni-options.js'
-import { InputError, PLUGINS, type Requirements } from '../../domain/types.js'
+import { InputError, type Requirements } from '../../domain/types.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
 import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
 import { jsonAnswer, sendAnswer, type KeptAnswer } from '../cached.js'
 import type { Asked } from '../../answers/pipeline.js'
-import { errorSchema } from '../errors.js'
-import { bodySchema, querySchema } from '../input.js'
+import { querySchema } from '../input.js'
+import { answerResponse, errorResponses, NOT_MODIFIED, ref } from '../schemas.js'
 
 const CSV_COLUMNS: CsvColumn<ScoredOption & { rank: number }>[] = [
   { name: 'rank', value: (o) => o.rank },
@@ -31,57 +30,6 @@ const CSV_COLUMNS: CsvColumn<ScoredOption & { rank: number }>[] = [
   { name: 'explanation', value: (o) => o.explanation },
   { name: 'references', value: (o) => o.references.join(' ') },
 ]
-
-const optionSchema = {
-  type: 'object',
-  properties: {
-    // The ids the knowledge base has (CONTRACT.md: <plugin>-<variant>); more may be added, none renamed.
-    id: { type: 'string', enum: CNI_OPTIONS.map((o) => o.id), description: 'The option, `<plugin>-<variant>`' },
-    plugin: { type: 'string', enum: [...PLUGINS] },
-    variant: { type: 'string' },
-    name: { type: 'string' },
-    score: { type: 'integer', minimum: 0, maximum: 100 },
-    verdict: { type: 'string', enum: ['recommended', 'suitable', 'blocked'] },
-    blockers: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          criterion: { type: 'string', description: 'The unmet need: a requirement name, density, podIpBudget, or maintenance (an archived project)' },
-          reason: { type: 'string' },
-        },
-      },
-    },
-    criteria: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          criterion: { type: 'string' },
-          weight: { type: 'number' },
-          score: { type: 'number' },
-          reason: { type: 'string' },
-        },
-      },
-    },
-    density: { type: 'object', additionalProperties: true },
-    caveats: { type: 'array', items: { type: 'string' } },
-    explanation: { type: 'string' },
-    references: { type: 'array', items: { type: 'string' } },
-  },
-}
-
-const answerSchema = {
-  type: 'object',
-  properties: {
-    recommendation: { anyOf: [optionSchema, { type: 'null' }] },
-    satisfiable: { type: 'boolean' },
-    options: { type: 'array', items: optionSchema },
-    summary: { type: 'string' },
-    requirements: { type: 'object', additionalProperties: true },
-    catalog: { type: 'object', additionalProperties: true },
-  },
-}
 
 export async function recommendationRoutes(app: FastifyInstance): Promise<void> {
   // The answer depends on the requirements (parsed, with defaults: the canonical question) and the
@@ -104,12 +52,13 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
     '/v1/recommendations',
     {
       schema: {
+        operationId: 'recommend',
         tags: ['recommendations'],
         summary: 'Which CNI to run, scored and explained (JSON; CSV with ?format=csv or Accept: text/csv)',
         description,
-        body: bodySchema(REQUIREMENT_FIELDS),
+        body: { allOf: [ref('Requirements')] },
         querystring: { type: 'object', properties: FORMAT_FIELD },
-        response: { 200: answerSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: answerResponse('Recommendation', 'Every option scored, best first (the example shows the first 3)', { spreadsheet: CSV_COLUMNS, conditional: false }), ...errorResponses(400) },
       },
     },
     async (request, reply) => {
@@ -125,11 +74,12 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
     '/v1/recommendations',
     {
       schema: {
+        operationId: 'getRecommendation',
         tags: ['recommendations'],
         summary: 'The same as POST, with the requirements as query parameters (for spreadsheets and links)',
         description,
         querystring: querySchema(REQUIREMENT_FIELDS, FORMAT_FIELD),
-        response: { 200: answerSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: answerResponse('Recommendation', 'Every option scored, best first (the example shows the first 3)', { spreadsheet: CSV_COLUMNS }), 304: NOT_MODIFIED, ...errorResponses(400) },
       },
     },
     async (request, reply) => {

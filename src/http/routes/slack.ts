@@ -22,7 +22,8 @@ import {
 import { parseCommand, usageFromError, type CommandName, type SlackCommand } from '../../slack/commands.js'
 import { verifySlackSignature } from '../../slack/signature.js'
 import { slackRateLimitKey } from '../security.js'
-import { errorBody, errorSchema } from '../errors.js'
+import { errorBody } from '../errors.js'
+import { errorResponse, ref } from '../schemas.js'
 import { jsonAnswer, sendAnswer } from '../cached.js'
 import { ALWAYS, type Asked, type Validity } from '../../answers/pipeline.js'
 
@@ -77,6 +78,9 @@ const headerString = (request: FastifyRequest, name: string): string | undefined
 }
 
 export async function slackRoutes(app: FastifyInstance): Promise<void> {
+  // Named for the document (GET /docs/json): the form Slack posts, and the message it is answered with.
+  app.addSchema({ $id: 'SlackCommand', ...formBodySchema })
+  app.addSchema({ $id: 'SlackMessage', ...slackMessageSchema })
   const secret = app.ctx.config.slackSigningSecret
   if (secret === null) {
     app.log.warn('SLACK_SIGNING_SECRET is not set: POST /slack/commands refuses every request (503) until it is')
@@ -162,6 +166,7 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
         }
       },
       schema: {
+        operationId: 'slackCommand',
         tags: ['slack'],
         summary: 'Slack slash command /cni (signed requests only); answers with Block Kit JSON',
         description:
@@ -176,8 +181,14 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
           },
         },
         consumes: [FORM],
-        body: formBodySchema,
-        response: { 200: slackMessageSchema, 401: errorSchema, 413: errorSchema, 415: errorSchema, 503: errorSchema },
+        body: { allOf: [ref('SlackCommand')] },
+        response: {
+          200: { description: 'The answer as a Block Kit message', content: { 'application/json': { schema: ref('SlackMessage') } } },
+          401: errorResponse(401, 'Unauthorized: the Slack signature or timestamp does not check out'),
+          413: errorResponse(413, 'Payload Too Large: the form is over 64 KiB'),
+          415: errorResponse(415, `Unsupported Media Type: the body is not ${FORM}`),
+          503: errorResponse(503, 'Service Unavailable: SLACK_SIGNING_SECRET is not set'),
+        },
       },
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
