@@ -12,11 +12,11 @@
 //   (`loadDataDir`, no initdb). Built by one process at a time (a lock file beside them, taken over
 //   when its owner died), written to a temporary file and renamed, so a reader never sees half a file.
 // The name carries a hash of everything that decides the content (the migrations, the seed, the code
-// that writes them, the PGlite version): change any of them and the next run builds a new template.
+// that writes and copies them, the PGlite version): change any of them and the next run builds a new template.
 // Templates of other hashes left for over an hour are removed when a new one is built.
 import pg from 'pg'
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
@@ -31,11 +31,18 @@ import { MIGRATIONS_DIR, ROOT, SEED_FILE } from '../src/paths.js'
 const TEMPLATE_LOCK = 7_279_001
 const STALE_AFTER_MS = 60 * 60 * 1000
 
-/** Files whose content decides what a migrated and seeded database holds. */
-const CONTENT_FILES = [SEED_FILE, join(ROOT, 'src/db/migrate.ts'), join(ROOT, 'src/catalog/seed.ts'), join(ROOT, 'src/catalog/repository.ts')]
+/** Files whose content decides what a migrated and seeded database holds, and how it is copied. */
+const CONTENT_FILES = [
+  SEED_FILE,
+  join(ROOT, 'src/db/migrate.ts'),
+  join(ROOT, 'src/catalog/seed.ts'),
+  join(ROOT, 'src/catalog/repository.ts'),
+  join(ROOT, 'src/db/pglite.ts'),
+  join(ROOT, 'test/db-template.ts'),
+]
 
 let hashMemo: string | null = null
-/** 16 hex digits of a SHA-256 over the migrations, the seed, the code that writes them and PGlite's version. */
+/** 16 hex digits of a SHA-256 over the migrations, the seed, the code that writes and copies them and PGlite's version. */
 export function contentHash(): string {
   if (hashMemo) return hashMemo
   const h = createHash('sha256')
@@ -78,7 +85,10 @@ function removeStale(dir: string, keep: (name: string) => boolean): void {
 }
 
 async function buildPgliteTemplates(paths: { empty: string; seeded: string }): Promise<void> {
-  const db = await openPglite('memory://')
+  // On disk, so that openPglite runs initdb in its child process, as on a first start: its ~700 MiB
+  // peak stays out of the test process.
+  const work = mkdtempSync(join(tmpdir(), 'cni-template-'))
+  const db = await openPglite(join(work, 'pgdata'))
   try {
     const write = async (path: string) => {
       const tar = Buffer.from(await (await db.dumpDataDir()).arrayBuffer())
@@ -91,6 +101,7 @@ async function buildPgliteTemplates(paths: { empty: string; seeded: string }): P
     await write(paths.seeded)
   } finally {
     await db.close()
+    rmSync(work, { recursive: true, force: true })
   }
 }
 

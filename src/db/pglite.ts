@@ -133,7 +133,7 @@ const isEmptyDir = (dir: string): boolean => !existsSync(dir) || readdirSync(dir
 /** The embedded database, with what only it can do: write its whole data directory out as a tarball. */
 export interface PgliteDb extends Db {
   readonly kind: 'pglite'
-  /** The data directory as an uncompressed tarball (PGlite's `dumpDataDir`), to give to `loadDataDir`. */
+  /** The data directory as an uncompressed tarball (PGlite's `dumpDataDir`) after a checkpoint, to give to `loadDataDir`. */
   dumpDataDir(): Promise<Blob>
 }
 
@@ -177,7 +177,13 @@ export async function openPglite(dataDir: string, opts: OpenPgliteOptions = {}):
     async ping() {
       await db.query('SELECT 1')
     },
-    dumpDataDir: () => db.dumpDataDir('none'),
+    async dumpDataDir() {
+      // PGlite copies the files as they are: without a checkpoint first, the pages still in shared buffers
+      // are missing and the copy starts by recovering from the WAL, which moves every sequence on by the
+      // 32 values PostgreSQL logs ahead (the next catalog version would be 34, not 2).
+      await db.exec('CHECKPOINT')
+      return db.dumpDataDir('none')
+    },
     async close() {
       if (closed) return
       closed = true

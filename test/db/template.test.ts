@@ -34,6 +34,8 @@ t.test(`a fresh database on ${backend} is migrated and seeded: the app applies n
   )
   const versions = await db.query<{ source: string; instance_types: number }>('SELECT source, instance_types FROM catalog_versions')
   t.same(versions.rows.map((r) => [r.source, Number(r.instance_types)]), [['seed', seed.instanceTypes.length]], 'one catalog version: the seed')
+  const next = await db.query<{ v: string }>("SELECT nextval(pg_get_serial_sequence('catalog_versions', 'version'))::text AS v")
+  t.equal(next.rows[0]!.v, '2', 'and the next version will be 2: the copy is consistent, sequences included')
 
   const { logger, messages } = capture()
   const app = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { logger, db })
