@@ -1,8 +1,11 @@
-// npm run refresh -- --regions us-east-1,eu-west-1
-// Pulls instance-type limits and on-demand prices from AWS into the configured database, as one
-// refresh run (see src/catalog/refresh.ts). Exit codes: 0 refreshed, 1 failed, 2 usage, 3 refused.
+// npm run refresh [-- --regions us-east-1,eu-west-1]
+// Pulls instance-type limits and on-demand, spot, reserved and gp3 prices from AWS into the configured
+// database, as one refresh run (see src/catalog/refresh.ts): by default of every commercial region the
+// Price List API knows. Exit codes: 0 refreshed, 1 failed, 2 usage, 3 refused.
 import { readSeed, ensureSeeded } from '../src/catalog/seed.js'
 import {
+  ALL_REGIONS,
+  asksForAllRegions,
   DEFAULT_MAX_DROP_SHARE,
   RefreshFailedError,
   RefreshInProgressError,
@@ -18,17 +21,23 @@ import { openDb } from '../src/db/open.js'
 import { InputError } from '../src/domain/types.js'
 import { MIGRATIONS_DIR, SEED_FILE } from '../src/paths.js'
 
-const USAGE = `usage: npm run refresh -- [--regions us-east-1,eu-west-1] [--max-drop-percent 10]
+const USAGE = `usage: npm run refresh -- [--regions all | us-east-1,eu-west-1] [--max-drop-percent 10]
 
-  --regions LIST           comma-separated regions whose prices to refresh (default: AWS_REGION or us-east-1);
-                           instance-type limits are the union over them
+  --regions LIST           comma-separated regions whose prices to refresh, or "all" (the default): every
+                           commercial region the AWS Price List API prices EC2 in (GovCloud, China, the
+                           ISO partitions and Local/Wavelength Zones left out); instance-type limits are
+                           the union over them. With "all", EC2 (limits, spot prices) is asked only in
+                           the regions the account has enabled; the others get Price List prices only
   --max-drop-percent N     refuse to commit when more than N % of the instance types, or of a refreshed
-                           region's prices, would disappear (default ${DEFAULT_MAX_DROP_SHARE * 100})
+                           region's prices of one kind, would disappear (default ${DEFAULT_MAX_DROP_SHARE * 100})
   -h, --help               this text
 
 Database: DATABASE_URL, else the embedded database in DATA_DIR (stop the service first).
 AWS: the SDK's usual credential chain; AWS_ENDPOINT_URL_PRICING / AWS_ENDPOINT_URL_EC2 are honoured.
+  IAM: pricing:GetProducts, pricing:GetAttributeValues, ec2:DescribeInstanceTypes,
+  ec2:DescribeSpotPriceHistory, ec2:DescribeRegions.
 Deadline: REFRESH_TIMEOUT_SECONDS (default 300) for the whole run; past it the run stops and fails.
+  Every region takes several minutes: the CronJob in deploy/ sets 1500.
 Exit codes: 0 refreshed, 1 failed or timed out (catalog unchanged), 2 usage, 3 refused (catalog unchanged).`
 
 class UsageError extends Error {}
@@ -91,8 +100,12 @@ function printReport(r: RefreshReport): void {
     lines.push(`  new, without branch-ENI limits (trunking false, branchEnis 0): ${r.instanceTypes.addedNames.join(', ')}`)
   }
   if (r.instanceTypes.removed > 0) lines.push(`  removed (AWS no longer returns them): ${r.instanceTypes.removedNames.join(', ')}`)
-  lines.push(`prices: ${r.prices.total}`)
-  for (const [region, n] of Object.entries(r.prices.byRegion)) lines.push(`  ${region}: ${n}`)
+  lines.push(`prices: ${r.prices.total} (types priced per region: on-demand / spot / reserved-1y, gp3)`)
+  for (const [region, byKind] of Object.entries(r.prices.byCapacityType)) {
+    const gp3 = r.storagePrices.byRegion[region] ? 'gp3' : 'no gp3'
+    const note = r.notEnabled.includes(region) ? ' (not enabled in this account: no spot)' : ''
+    lines.push(`  ${region}: ${byKind['on-demand']} / ${byKind.spot} / ${byKind['reserved-1y']}, ${gp3}${note}`)
+  }
   const skipped = Object.entries(r.skipped)
   lines.push(skipped.length ? `skipped AWS records: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}` : 'skipped AWS records: none')
   console.log(lines.join('\n'))
@@ -113,10 +126,10 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const config = loadConfig()
-  let regions: string[]
+  let regions: string[] | typeof ALL_REGIONS
   try {
     // Checked before the database is opened or AWS called.
-    regions = validateRegions(args.regions ?? [config.awsRegion])
+    regions = args.regions === null || asksForAllRegions(args.regions) ? ALL_REGIONS : validateRegions(args.regions)
   } catch (err) {
     console.error(`refresh: ${(err as Error).message}\n\n${USAGE}`)
     return 2
@@ -136,6 +149,8 @@ async function main(argv: string[]): Promise<number> {
     if (seeded) console.error(`the catalog was empty: loaded the seed as version ${seeded}`)
     const report = await runRefresh(db, regions, {
       ...(args.maxDropShare !== undefined ? { maxDropShare: args.maxDropShare } : {}),
+      // DescribeRegions (which regions the account has enabled) is asked in AWS_REGION.
+      awsOptions: { homeRegion: config.awsRegion },
       timeoutMs: config.refreshTimeoutSeconds * 1000,
       log: {
         info: () => {},

@@ -64,6 +64,8 @@ export function stopRefreshes(ctx: AppContext, why: string): void {
 export function refreshWithContext(ctx: AppContext, regions: string[] | undefined, log?: FastifyBaseLogger): Promise<RefreshReport> {
   return runRefresh(ctx.db, regions ?? [ctx.config.awsRegion], {
     ...(ctx.refresh ?? {}),
+    // A refresh of every region (regions ["all"]) asks EC2 DescribeRegions in AWS_REGION.
+    awsOptions: { homeRegion: ctx.config.awsRegion, ...ctx.refresh?.awsOptions },
     timeoutMs: ctx.config.refreshTimeoutSeconds * 1000,
     signal: closingSignal(ctx),
     clock: ctx.clock,

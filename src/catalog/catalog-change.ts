@@ -4,26 +4,29 @@
 // tested from literals (test/catalog/catalog-change.test.ts); src/catalog/refresh.ts reads the current
 // catalog inside its write transaction, asks this module, and writes what it says.
 
-import { InputError, type InstanceType, type Price } from '../domain/types.js'
+import { CAPACITY_TYPES, InputError, type CapacityType, type InstanceType, type Price, type StoragePrice } from '../domain/types.js'
 import type { AwsInstanceType, SkipCounts } from './aws-source.js'
 
 /** catalog_versions.source and instance_types.source of everything a refresh writes. */
 export const REFRESH_SOURCE = 'aws'
-/** A refresh may drop at most this share of the instance types, and of each refreshed region's prices. */
+/** A refresh may drop at most this share of the instance types, and of each refreshed region's prices
+ * of each kind (on-demand, spot, reserved-1y, and its storage prices). */
 export const DEFAULT_MAX_DROP_SHARE = 0.1
 
 /** How much of the current catalog one refresh may remove: shares from 0 to 1. */
 export interface CatalogLimits {
   /** Refuse when more than this share of the current instance types would disappear. */
   maxDropShare: number
-  /** Refuse when more than this share of a refreshed region's current prices would disappear. */
+  /** Refuse when more than this share of a refreshed region's current prices of one kind would disappear. */
   maxPriceDropShare: number
 }
 
-/** The catalog as it stands (the rows readInstanceTypes and readPrices return). */
+/** The catalog as it stands (the rows readInstanceTypes, readPrices and readStoragePrices return). */
 export interface CurrentCatalog {
   instanceTypes: InstanceType[]
+  /** Every kind: a row without capacityType is on-demand. */
   prices: Price[]
+  storagePrices?: StoragePrice[]
 }
 
 /** What the AWS source returned for `regions`: the regions asked for travel with it, because only
@@ -31,14 +34,21 @@ export interface CurrentCatalog {
 export interface FetchedCatalog {
   regions: string[]
   instanceTypes: AwsInstanceType[]
+  /** On-demand, spot and reserved-1y rows together. */
   prices: Price[]
+  /** The gp3 price of each region AWS had one for. Absent: storage prices were not asked for (a fetch
+   * injected in a test), so they are left as they are, neither gated nor replaced. */
+  storagePrices?: StoragePrice[]
   skipped: SkipCounts
 }
 
-/** The rows to write: every instance type (replaced whole), and the prices of exactly `regions`. */
+/** The rows to write: every instance type (replaced whole), and the prices (of every kind) and storage
+ * prices of exactly `regions`. */
 export interface NextCatalog {
   instanceTypes: Array<InstanceType & { source: string }>
   prices: { regions: string[]; rows: Price[] }
+  /** Absent when the fetch carried no storage prices. */
+  storagePrices?: { regions: string[]; rows: StoragePrice[] }
 }
 
 /** Shaped as RefreshReport's fields of the same names, which are copied from it. */
@@ -54,8 +64,11 @@ export interface CatalogDiff {
     /** No longer returned by AWS, sorted: dropped, within the limit. */
     removedNames: string[]
   }
-  /** total: price rows written; byRegion: instance types priced in each refreshed region. */
-  prices: { total: number; byRegion: Record<string, number> }
+  /** total: price rows written, every kind; byRegion: instance types priced on demand in each refreshed
+   * region; byCapacityType: per refreshed region, the types priced in each kind. */
+  prices: { total: number; byRegion: Record<string, number>; byCapacityType: Record<string, Record<CapacityType, number>> }
+  /** total: storage price rows written; byRegion: per refreshed region, the volume types priced (gp3: 0 or 1). */
+  storagePrices: { total: number; byRegion: Record<string, number> }
   /** reason → count of AWS records that could not be used (zero prices among them), as the fetch counted them. */
   skipped: SkipCounts
 }
@@ -101,13 +114,14 @@ export function catalogLimits(opts: { maxDropShare?: number; maxPriceDropShare?:
 /**
  * The next catalog and its diff, or why not. Refused when AWS returned no instance types, when more
  * than `maxDropShare` of the current types would disappear, or when more than `maxPriceDropShare` of a
- * refreshed region's current prices would (a drop of exactly the limit is allowed): a broken,
- * throttled or truncated API answer must not quietly empty the catalog. Every reason is given, in
- * that order. An empty current catalog (or region) has nothing to lose, so only the empty fetch gates it.
+ * refreshed region's current prices of one kind, or of its storage prices, would (a drop of exactly the
+ * limit is allowed): a broken, throttled or truncated API answer must not quietly empty the catalog.
+ * Every reason is given, in that order. An empty current catalog (or region) has nothing to lose, so only the empty fetch gates it.
  */
 export function planCatalogChange(current: CurrentCatalog, fetched: FetchedCatalog, limits: CatalogLimits): CatalogPlan {
   const { maxDropShare, maxPriceDropShare } = limits
   const { regions } = fetched
+  const asked = new Set(regions)
   const currentTypes = new Map(current.instanceTypes.map((t) => [t.name, t]))
 
   // Merge: AWS's limits and specs; the branch-ENI fields (in no AWS API) from the current catalog.
@@ -131,17 +145,44 @@ export function planCatalogChange(current: CurrentCatalog, fetched: FetchedCatal
         `would disappear, more than the ${percent(maxDropShare)} allowed`,
     )
   }
-  // Per region, by instance type: a region AWS priced less of is what a throttled or truncated price
-  // list looks like, even when the types themselves came back whole.
+  // Per region and kind, by instance type: a region AWS priced less of is what a throttled or truncated
+  // price list looks like, even when the types themselves came back whole. Spot and reserved prices are
+  // gated like on-demand ones, each on its own: a spot list cut short must not hide behind a whole
+  // on-demand one.
   const byRegion: Record<string, number> = {}
+  const byCapacityType: Record<string, Record<CapacityType, number>> = {}
+  const freshByKey = groupByRegionAndKind(fetched.prices.filter((p) => asked.has(p.region)))
+  const knownByKey = groupByRegionAndKind(current.prices.filter((p) => asked.has(p.region)))
   for (const region of regions) {
-    const fresh = new Set(fetched.prices.filter((p) => p.region === region).map((p) => p.instanceType))
-    byRegion[region] = fresh.size
-    const known = current.prices.filter((p) => p.region === region)
-    const dropped = known.filter((p) => !fresh.has(p.instanceType)).length
+    const counts = {} as Record<CapacityType, number>
+    for (const kind of CAPACITY_TYPES) {
+      const fresh = freshByKey.get(`${region} ${kind}`) ?? new Set<string>()
+      counts[kind] = fresh.size
+      const known = knownByKey.get(`${region} ${kind}`) ?? new Set<string>()
+      let dropped = 0
+      for (const name of known) if (!fresh.has(name)) dropped++
+      if (known.size > 0 && dropped / known.size > maxPriceDropShare) {
+        why.push(
+          `${dropped} of ${known.size} ${kind === 'on-demand' ? '' : `${kind} `}prices in ${region} (${share(dropped, known.size)}) ` +
+            `would disappear, more than the ${percent(maxPriceDropShare)} allowed`,
+        )
+      }
+    }
+    byRegion[region] = counts['on-demand']
+    byCapacityType[region] = counts
+  }
+  // Storage prices: one row per region and volume type, gated alike (losing a region's gp3 price is a
+  // drop of all of it).
+  const storageByRegion: Record<string, number> = {}
+  const freshStorage = (fetched.storagePrices ?? []).filter((p) => asked.has(p.region))
+  for (const region of fetched.storagePrices ? regions : []) {
+    const fresh = new Set(freshStorage.filter((p) => p.region === region).map((p) => p.volumeType))
+    storageByRegion[region] = fresh.size
+    const known = (current.storagePrices ?? []).filter((p) => p.region === region)
+    const dropped = known.filter((p) => !fresh.has(p.volumeType)).length
     if (known.length > 0 && dropped / known.length > maxPriceDropShare) {
       why.push(
-        `${dropped} of ${known.length} prices in ${region} (${share(dropped, known.length)}) ` +
+        `${dropped} of ${known.length} storage prices in ${region} (${known.map((p) => p.volumeType).join(', ')}) ` +
           `would disappear, more than the ${percent(maxPriceDropShare)} allowed`,
       )
     }
@@ -149,10 +190,14 @@ export function planCatalogChange(current: CurrentCatalog, fetched: FetchedCatal
   if (why.length > 0) return { ok: false, why }
 
   // Only the asked-for regions' prices are replaced: a row AWS returned for another region is not written.
-  const prices: Price[] = fetched.prices.filter((p) => regions.includes(p.region))
+  const prices: Price[] = fetched.prices.filter((p) => asked.has(p.region))
   return {
     ok: true,
-    next: { instanceTypes: nextTypes, prices: { regions, rows: prices } },
+    next: {
+      instanceTypes: nextTypes,
+      prices: { regions, rows: prices },
+      ...(fetched.storagePrices ? { storagePrices: { regions, rows: freshStorage } } : {}),
+    },
     diff: {
       instanceTypes: {
         total: nextTypes.length,
@@ -162,10 +207,23 @@ export function planCatalogChange(current: CurrentCatalog, fetched: FetchedCatal
         addedNames: addedNames.sort(),
         removedNames,
       },
-      prices: { total: prices.length, byRegion },
+      prices: { total: prices.length, byRegion, byCapacityType },
+      storagePrices: { total: freshStorage.length, byRegion: storageByRegion },
       skipped: fetched.skipped,
     },
   }
+}
+
+/** "region kind" → the instance types priced there in that kind. */
+function groupByRegionAndKind(prices: readonly Price[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>()
+  for (const p of prices) {
+    const key = `${p.region} ${p.capacityType ?? 'on-demand'}`
+    let set = out.get(key)
+    if (!set) out.set(key, (set = new Set()))
+    set.add(p.instanceType)
+  }
+  return out
 }
 
 /** The catalog_versions.note of a refresh's version: which run, which regions, and what it dropped

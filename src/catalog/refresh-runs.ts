@@ -33,6 +33,8 @@ export interface RunEnd {
   prices?: number
   skipped?: SkipCounts
   catalogVersion?: number
+  /** The regions the run covered, when it was asked for every region (its row said ["all"] until then). */
+  regions?: string[]
 }
 
 /** Takes the next run id without writing a row: the caller marks it live in this process before the
@@ -62,7 +64,8 @@ export async function finishRun(q: Queryable, runId: number, status: Exclude<Ref
   // the write transaction): its version did, even if the run was taken for abandoned meanwhile.
   await q.query(
     `UPDATE refresh_runs SET status = $2, finished_at = now(), error = $3, instance_types = $4, prices = $5,
-       skipped = $6::jsonb, catalog_version = $7 WHERE id = $1 AND (status = 'running' OR $2 = 'succeeded')`,
+       skipped = $6::jsonb, catalog_version = $7, regions = coalesce($8::text[], regions)
+     WHERE id = $1 AND (status = 'running' OR $2 = 'succeeded')`,
     [
       runId,
       status,
@@ -71,6 +74,7 @@ export async function finishRun(q: Queryable, runId: number, status: Exclude<Ref
       fields.prices ?? null,
       fields.skipped ? JSON.stringify(fields.skipped) : null,
       fields.catalogVersion ?? null,
+      fields.regions ?? null,
     ],
   )
 }

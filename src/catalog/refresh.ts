@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { ADVISORY_LOCKS, type Db, type Queryable } from '../db/db.js'
 import { InputError } from '../domain/types.js'
-import { fetchCatalog, pricingEndpointRegion, type AwsSourceOptions, type CatalogResult, type SkipCounts } from './aws-source.js'
+import { ALL_REGIONS, fetchCatalog, pricingEndpointRegion, type AwsSourceOptions, type CatalogResult } from './aws-source.js'
 import { catalogLimits, changeNote, planCatalogChange, REFRESH_SOURCE, type CatalogDiff, type CatalogLimits } from './catalog-change.js'
 import {
   closeAbandonedRuns,
@@ -35,12 +35,15 @@ import {
   type RefreshRunStatus,
   type RunEnd,
 } from './refresh-runs.js'
-import { readInstanceTypes, readPrices, replaceCatalog } from './repository.js'
+import { readInstanceTypes, readPrices, readStoragePrices, replaceCatalog } from './repository.js'
 
 export { DEFAULT_MAX_DROP_SHARE, REFRESH_SOURCE } from './catalog-change.js'
+export { ALL_REGIONS } from './aws-source.js'
 export { RUN_HEARTBEAT_MS, RUN_STALE_AFTER_MS, type RefreshRun, type RefreshRunStatus } from './refresh-runs.js'
 
-export const MAX_REGIONS = 20
+/** The most regions one refresh covers, named or found: the commercial partition has 36 (the AWS SDK's
+ * partitions.js, @aws-sdk/core 3.981), so every one of them fits, with room for those AWS opens next. */
+export const MAX_REGIONS = 64
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/
 
 export interface RefreshLog {
@@ -83,7 +86,11 @@ export interface RefreshReport extends CatalogDiff {
   runId: number
   status: 'succeeded'
   catalogVersion: number
+  /** The regions refreshed: as asked, or every commercial region the Price List API knows. */
   regions: string[]
+  /** Of those, the regions the account has not enabled: priced from the Price List API only (no spot
+   * prices, no instance types from there). Only a refresh of every region skips EC2 for them. */
+  notEnabled: string[]
   durationMs: number
 }
 
@@ -145,10 +152,16 @@ export class RefreshStoppedError extends RefreshFailedError {
 
 const silentLog: RefreshLog = { info() {}, warn() {}, error() {} }
 
+/** Whether `regions` asks for every commercial region: ALL_REGIONS, or a list of just "all" (how the CLI's
+ * --regions and the admin route's body say it). */
+export function asksForAllRegions(regions: unknown): boolean {
+  return regions === ALL_REGIONS || (Array.isArray(regions) && regions.length === 1 && regions[0] === ALL_REGIONS)
+}
+
 /** Checks and de-duplicates the regions; throws an InputError naming `regions`. */
 export function validateRegions(regions: unknown): string[] {
   if (!Array.isArray(regions) || regions.length === 0) {
-    throw new InputError('regions', 'regions must be a non-empty list of region codes like ["us-east-1"]')
+    throw new InputError('regions', 'regions must be a non-empty list of region codes like ["us-east-1"], or ["all"]')
   }
   if (regions.length > MAX_REGIONS) {
     throw new InputError('regions', `regions takes at most ${MAX_REGIONS} region codes; got ${regions.length}`)
@@ -345,7 +358,8 @@ function stopWhy(reason: unknown): string {
 /** A run's options with their defaults, checked before anything is recorded. */
 interface RunSettings {
   opts: RefreshOptions
-  wanted: string[]
+  /** The regions asked for, checked; or every commercial region (ALL_REGIONS), found by the fetch. */
+  wanted: string[] | typeof ALL_REGIONS
   limits: CatalogLimits
   timeoutMs: number
   dbTimeoutMs: number
@@ -381,7 +395,7 @@ interface Run {
  * deadline, RefreshStoppedError when `signal` stopped it), each after recording the run, with the
  * catalog untouched.
  */
-export async function runRefresh(db: Db, regions: string[], opts: RefreshOptions = {}): Promise<RefreshReport> {
+export async function runRefresh(db: Db, regions: string[] | typeof ALL_REGIONS, opts: RefreshOptions = {}): Promise<RefreshReport> {
   const s = runSettings(regions, opts)
   const stop = startStop(s.timeoutMs, opts.signal)
   let runId: number | undefined
@@ -395,10 +409,10 @@ export async function runRefresh(db: Db, regions: string[], opts: RefreshOptions
     try {
       heartbeat = startHeartbeat(run)
       s.log.info({ runId, regions: s.wanted }, 'catalog refresh started')
-      const fetched = await fetchFromAws(run)
-      const outcome = await writeChange(run, fetched)
+      const { fetched, regions: covered } = await fetchFromAws(run)
+      const outcome = await writeChange(run, fetched, covered)
       if (!outcome.ok) throw await recordRefusal(run, outcome.error, fetched)
-      return reportSuccess(run, outcome)
+      return reportSuccess(run, outcome, covered, fetched.notEnabled ?? [])
     } finally {
       inFlight.delete(db)
     }
@@ -409,8 +423,8 @@ export async function runRefresh(db: Db, regions: string[], opts: RefreshOptions
   }
 }
 
-function runSettings(regions: string[], opts: RefreshOptions): RunSettings {
-  const wanted = validateRegions(regions)
+function runSettings(regions: string[] | typeof ALL_REGIONS, opts: RefreshOptions): RunSettings {
+  const wanted = asksForAllRegions(regions) ? ALL_REGIONS : validateRegions(regions)
   const limits = catalogLimits(opts)
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_SECONDS * 1000
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new InputError('timeoutMs', `timeoutMs must be a positive number of milliseconds; got ${timeoutMs}`)
@@ -467,7 +481,8 @@ async function openRun(db: Db, s: RunSettings): Promise<number> {
     // can never see this run's row without seeing it among the live ones.
     runId = await withDbTimeout(reserveRunId(db), s.dbTimeoutMs)
     live.add(runId)
-    await withDbTimeout(insertRun(db, { id: runId, regions: s.wanted, owner: ownerOf(db) }), s.dbTimeoutMs)
+    // A refresh of every region records ["all"] until the fetch says which (finishRun).
+    await withDbTimeout(insertRun(db, { id: runId, regions: s.wanted === ALL_REGIONS ? [ALL_REGIONS] : s.wanted, owner: ownerOf(db) }), s.dbTimeoutMs)
     return runId
   } catch (err) {
     if (runId !== undefined) live.delete(runId)
@@ -527,15 +542,18 @@ function stoppedError({ id, stop }: Run, phase: string, err: unknown, catalogMay
   )
 }
 
-/** Fetch: the catalog from AWS, or (recorded as failed) why not, with a timeout told from a failure. */
-async function fetchFromAws(run: Run): Promise<CatalogResult> {
+/** Fetch: the catalog from AWS and the regions it covers, or (recorded as failed) why not, with a
+ * timeout told from a failure. */
+async function fetchFromAws(run: Run): Promise<{ fetched: CatalogResult; regions: string[] }> {
   const { id, s, stop } = run
   let fetched: CatalogResult
+  let regions: string[]
   try {
     const awsOptions: AwsSourceOptions = { log: s.log, now: s.clock, ...s.opts.awsOptions, abortSignal: stop.signal }
     // Raced against the signal too: an injected fetch (or a stuck credential lookup) that does not
     // honour it still cannot hold the run past its deadline.
     fetched = await untilAborted(s.fetch(s.wanted, awsOptions), stop.signal, 250)
+    regions = coveredRegions(s.wanted, fetched)
   } catch (err) {
     let failure: RefreshFailedError
     if (stop.signal.aborted) {
@@ -560,12 +578,23 @@ async function fetchFromAws(run: Run): Promise<CatalogResult> {
     await record(run, 'failed', { error: failure.reason })
     throw failure
   }
-  return fetched
+  return { fetched, regions }
+}
+
+/** The regions a fetch covered: those asked for, or the ones it found, checked like a list asked for
+ * (at most MAX_REGIONS region codes of the partitions the Price List API serves). */
+function coveredRegions(wanted: string[] | typeof ALL_REGIONS, fetched: CatalogResult): string[] {
+  if (wanted !== ALL_REGIONS) return wanted
+  try {
+    return validateRegions(fetched.regions ?? [])
+  } catch (err) {
+    throw new Error(`the regions the Price List API listed cannot be refreshed: ${(err as Error).message}`, { cause: err })
+  }
 }
 
 /** Write: one transaction that plans and replaces the catalog, bounded by the deadline. Resolves with
  * the outcome (committed, or refused with nothing written); a failure is recorded and thrown. */
-async function writeChange(run: Run, fetched: CatalogResult): Promise<Outcome> {
+async function writeChange(run: Run, fetched: CatalogResult, regions: string[]): Promise<Outcome> {
   const { db, id, s, stop } = run
   // Set just before the transaction's COMMIT is sent: from then on the write may land whatever happens.
   let commitSent = false
@@ -579,7 +608,7 @@ async function writeChange(run: Run, fetched: CatalogResult): Promise<Outcome> {
       await q.query("SELECT set_config('statement_timeout', $1, true)", [`${Math.max(1, Math.ceil(stop.deadlineAt - Date.now()))}ms`])
     }
     checkpoint()
-    const result = await writeCatalog(q, run, fetched, checkpoint)
+    const result = await writeCatalog(q, run, fetched, regions, checkpoint)
     checkpoint()
     commitSent = true
     return result
@@ -611,7 +640,7 @@ async function writeChange(run: Run, fetched: CatalogResult): Promise<Outcome> {
 /** Inside the write transaction: take the refresh lock, plan against the catalog as it stands there,
  * replace it and record success, or say why not. `checkpoint` throws once the run is stopped, so the
  * transaction rolls back at its next step. */
-async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult, checkpoint: () => void): Promise<Outcome> {
+async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult, regions: string[], checkpoint: () => void): Promise<Outcome> {
   const lock = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [ADVISORY_LOCKS.refresh])
   if (!lock.rows[0]?.locked) return { ok: false, error: new RefreshInProgressError(id) }
   checkpoint()
@@ -620,15 +649,17 @@ async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult
   checkpoint()
   const prices = await readPrices(q)
   checkpoint()
+  const storagePrices = await readStoragePrices(q)
+  checkpoint()
 
   const plan = planCatalogChange(
-    { instanceTypes, prices },
-    { regions: s.wanted, instanceTypes: fetched.instanceTypes, prices: fetched.prices, skipped: fetched.skipped },
+    { instanceTypes, prices, storagePrices },
+    { regions, instanceTypes: fetched.instanceTypes, prices: fetched.prices, ...(fetched.storagePrices ? { storagePrices: fetched.storagePrices } : {}), skipped: fetched.skipped },
     s.limits,
   )
   if (!plan.ok) return { ok: false, error: new RefreshRefusedError(id, plan.why) }
 
-  const catalogVersion = await replaceCatalog(q, { ...plan.next, source: REFRESH_SOURCE, note: changeNote(id, s.wanted, plan.diff) })
+  const catalogVersion = await replaceCatalog(q, { ...plan.next, source: REFRESH_SOURCE, note: changeNote(id, regions, plan.diff) })
   checkpoint()
   // Recorded in the same transaction: a 'succeeded' row always points at a version that landed.
   await finishRun(q, id, 'succeeded', {
@@ -636,16 +667,18 @@ async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult
     prices: plan.diff.prices.total,
     skipped: fetched.skipped,
     catalogVersion,
+    ...(s.wanted === ALL_REGIONS ? { regions } : {}),
   })
   return { ok: true, catalogVersion, diff: plan.diff }
 }
 
-function reportSuccess({ id, s }: Run, outcome: Extract<Outcome, { ok: true }>): RefreshReport {
+function reportSuccess({ id, s }: Run, outcome: Extract<Outcome, { ok: true }>, regions: string[], notEnabled: string[]): RefreshReport {
   const report: RefreshReport = {
     runId: id,
     status: 'succeeded',
     catalogVersion: outcome.catalogVersion,
-    regions: s.wanted,
+    regions,
+    notEnabled,
     ...outcome.diff,
     durationMs: Math.max(0, s.clock().getTime() - s.started),
   }
@@ -660,6 +693,8 @@ function reportSuccess({ id, s }: Run, outcome: Extract<Outcome, { ok: true }>):
         removed: report.instanceTypes.removedNames,
       },
       prices: report.prices,
+      storagePrices: report.storagePrices,
+      notEnabled: report.notEnabled,
       skipped: report.skipped,
       durationMs: report.durationMs,
     },

@@ -1,7 +1,7 @@
 // Plain query functions over the catalog tables. Every write of catalog data goes through
 // `replaceCatalog`, in the caller's transaction, so a change lands whole or not at all.
 import { ADVISORY_LOCKS, type Queryable } from '../db/db.js'
-import type { InstanceType, Price } from '../domain/types.js'
+import type { CapacityType, InstanceType, Price, StoragePrice } from '../domain/types.js'
 
 export const CATALOG_CHANNEL = 'catalog_changed'
 
@@ -73,14 +73,45 @@ export async function readInstanceTypes(q: Queryable): Promise<InstanceType[]> {
   return rows.map(toInstanceType)
 }
 
+/** Every price row, of every kind. An on-demand row carries no capacityType (as before migration 003),
+ * so on-demand prices read back exactly as they were written. */
 export async function readPrices(q: Queryable): Promise<Price[]> {
-  const { rows } = await q.query<{ region: string; instance_type: string; usd_per_hour: string; source: string; as_of: Date }>(
-    'SELECT region, instance_type, usd_per_hour, source, as_of FROM prices ORDER BY region, instance_type',
+  const { rows } = await q.query<{
+    region: string
+    instance_type: string
+    usd_per_hour: string
+    source: string
+    as_of: Date
+    capacity_type: CapacityType
+    az_count: number | null
+    spot_timestamp: Date | null
+  }>(
+    `SELECT region, instance_type, usd_per_hour, source, as_of, capacity_type, az_count, spot_timestamp
+     FROM prices ORDER BY region, instance_type, capacity_type`,
+  )
+  return rows.map((r) => {
+    const p: Price = {
+      region: r.region,
+      instanceType: r.instance_type,
+      usdPerHour: Number(r.usd_per_hour),
+      source: r.source,
+      asOf: new Date(r.as_of).toISOString(),
+    }
+    if (r.capacity_type !== 'on-demand') p.capacityType = r.capacity_type
+    if (r.az_count !== null) p.azCount = r.az_count
+    if (r.spot_timestamp !== null) p.spotTimestamp = new Date(r.spot_timestamp).toISOString()
+    return p
+  })
+}
+
+export async function readStoragePrices(q: Queryable): Promise<StoragePrice[]> {
+  const { rows } = await q.query<{ region: string; volume_type: 'gp3'; usd_per_gb_month: string; source: string; as_of: Date }>(
+    'SELECT region, volume_type, usd_per_gb_month, source, as_of FROM storage_prices ORDER BY region, volume_type',
   )
   return rows.map((r) => ({
     region: r.region,
-    instanceType: r.instance_type,
-    usdPerHour: Number(r.usd_per_hour),
+    volumeType: r.volume_type,
+    usdPerGbMonth: Number(r.usd_per_gb_month),
     source: r.source,
     asOf: new Date(r.as_of).toISOString(),
   }))
@@ -89,8 +120,10 @@ export async function readPrices(q: Queryable): Promise<Price[]> {
 export interface CatalogChange {
   /** Replaces every instance type when given. */
   instanceTypes?: Array<InstanceType & { source: string }>
-  /** Replaces the prices of exactly these regions. */
+  /** Replaces the prices (every kind) of exactly these regions. */
   prices?: { regions: string[]; rows: Price[] }
+  /** Replaces the storage prices of exactly these regions. */
+  storagePrices?: { regions: string[]; rows: StoragePrice[] }
   source: string
   note?: string
 }
@@ -121,10 +154,20 @@ export async function replaceCatalog(q: Queryable, change: CatalogChange): Promi
   if (change.prices) {
     await q.query('DELETE FROM prices WHERE region = ANY($1::text[])', [change.prices.regions])
     await q.query(
-      `INSERT INTO prices (region, instance_type, usd_per_hour, source, as_of)
-       SELECT region, "instanceType", "usdPerHour", source, "asOf"
-       FROM json_to_recordset($1::json) AS x(region text, "instanceType" text, "usdPerHour" numeric, source text, "asOf" timestamptz)`,
+      `INSERT INTO prices (region, instance_type, usd_per_hour, source, as_of, capacity_type, az_count, spot_timestamp)
+       SELECT region, "instanceType", "usdPerHour", source, "asOf", coalesce("capacityType", 'on-demand'), "azCount", "spotTimestamp"
+       FROM json_to_recordset($1::json) AS x(region text, "instanceType" text, "usdPerHour" numeric, source text, "asOf" timestamptz,
+         "capacityType" text, "azCount" int, "spotTimestamp" timestamptz)`,
       [JSON.stringify(change.prices.rows)],
+    )
+  }
+  if (change.storagePrices) {
+    await q.query('DELETE FROM storage_prices WHERE region = ANY($1::text[])', [change.storagePrices.regions])
+    await q.query(
+      `INSERT INTO storage_prices (region, volume_type, usd_per_gb_month, source, as_of)
+       SELECT region, "volumeType", "usdPerGbMonth", source, "asOf"
+       FROM json_to_recordset($1::json) AS x(region text, "volumeType" text, "usdPerGbMonth" numeric, source text, "asOf" timestamptz)`,
+      [JSON.stringify(change.storagePrices.rows)],
     )
   }
   const counts = await q.query<{ types: number; prices: number }>(

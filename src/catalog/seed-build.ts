@@ -1,8 +1,10 @@
-// Turns the five fact tables of shared/data (TSV), plus the project's own seed/instance-facts.tsv, into the
-// seed catalog: instance types and prices.
+// Turns the five fact tables of shared/data (TSV), plus the project's own seed/instance-facts.tsv and
+// seed/storage-prices.tsv, into the seed catalog: instance types, on-demand prices and storage prices.
+// shared/data has no spot or reserved prices (its README lists on-demand tables only), so the seed has
+// none: those come from a refresh.
 // Pure: takes the files' contents, returns rows; scripts/build-seed.ts does the disk I/O.
 // Where the tables disagree, the choice is made here, next to the field it concerns.
-import type { InstanceType, Price } from '../domain/types.js'
+import type { InstanceType, Price, StoragePrice } from '../domain/types.js'
 
 export interface SeedSource {
   rows: number
@@ -13,7 +15,9 @@ export interface Seed {
   generatedFrom: Record<string, SeedSource>
   asOf: string
   instanceTypes: InstanceType[]
+  /** On-demand only (no capacityType). */
   prices: Price[]
+  storagePrices: StoragePrice[]
 }
 
 export const SEED_FILES = {
@@ -33,6 +37,12 @@ export const SEED_FILES = {
 export const FACTS_FILE = 'instance-facts.tsv' as const
 
 /**
+ * The project-owned storage prices (seed/storage-prices.tsv): the gp3 price per GB-month of the regions
+ * the seed prices nodes in, each row with its date and source. Optional: without it the seed has none.
+ */
+export const STORAGE_PRICES_FILE = 'storage-prices.tsv' as const
+
+/**
  * The seed's date: 2026-08-21, the newest of the source snapshots (the Karpenter repository HEAD the specs
  * table comes from). Every number in the seed is "as of" that snapshot or older, never newer.
  */
@@ -45,6 +55,7 @@ const HEADERS: Record<string, readonly string[]> = {
   [SEED_FILES.specs]: ['instance_type', 'arch', 'vcpus', 'memory_mib', 'network_bandwidth_mbps', 'cpu_manufacturer', 'generation', 'gpu_count', 'allocatable_cpu', 'allocatable_memory', 'karpenter_pods', 'pod_eni'],
   [SEED_FILES.prices]: ['region', 'instance_type', 'usd_per_hour', 'source'],
   [FACTS_FILE]: ['instance_type', 'vcpus', 'memory_mib', 'arch', 'source'],
+  [STORAGE_PRICES_FILE]: ['region', 'volume_type', 'usd_per_gb_month', 'as_of', 'source'],
 }
 
 /** Short provenance per file, from shared/data/README.md. */
@@ -59,6 +70,7 @@ const PROVENANCE: Record<string, string> = {
     'us-east-1, us-gov-*: aws/karpenter-provider-aws zz_generated.pricing_aws*.go @6fc13b523 (2026-07-20); us-west-2, eu-west-1: subset of skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @00148f2af367',
   [FACTS_FILE]:
     'cni-advisor seed/instance-facts.tsv: vCPUs, memory, arch only where the shared tables have none; each row names its source (EC2 DescribeInstanceTypes dump in getmoto/moto, AWS Pricing API lists generated in kubernetes/autoscaler)',
+  [STORAGE_PRICES_FILE]: 'cni-advisor seed/storage-prices.tsv: gp3 per GB-month; each row names its source (the Amazon EBS pricing page)',
 }
 
 const PRICE_SOURCES: Record<string, { source: string; asOf: string }> = {
@@ -325,11 +337,30 @@ export function buildSeed(files: Record<string, string>): Seed {
   }
   priceRows.sort((a, b) => byName(a.instanceType, b.instanceType) || byName(a.region, b.region))
 
+  // Storage prices: the project's own file, when there is one.
+  const storage = files[STORAGE_PRICES_FILE] === undefined ? null : table(STORAGE_PRICES_FILE)
+  const storagePrices: StoragePrice[] = []
+  const seenStorage = new Set<string>()
+  for (const row of storage?.rows ?? []) {
+    const t = storage as Table
+    const region = t.text(row, 'region')
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) t.fail(row.line, 'region', `not a region code: ${JSON.stringify(region)}`)
+    const volumeType = t.oneOf(row, 'volume_type', ['gp3'])
+    if (seenStorage.has(`${region} ${volumeType}`)) t.fail(row.line, 'region', `${region} ${volumeType} given twice`)
+    seenStorage.add(`${region} ${volumeType}`)
+    const asOf = t.text(row, 'as_of')
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || asOf > SEED_AS_OF) t.fail(row.line, 'as_of', `expected a date no later than the seed's ${SEED_AS_OF}, got ${JSON.stringify(asOf)}`)
+    const source = t.text(row, 'source').trim()
+    if (source === '') t.fail(row.line, 'source', `${region}: every price needs its source`)
+    storagePrices.push({ region, volumeType, usdPerGbMonth: t.positiveNumber(row, 'usd_per_gb_month'), source, asOf })
+  }
+  storagePrices.sort((a, b) => byName(a.region, b.region))
+
   const generatedFrom: Record<string, SeedSource> = {}
-  for (const t of [branch, limits, specs, prices, published, facts].sort((a, b) => byName(a.file, b.file))) {
+  for (const t of [branch, limits, specs, prices, published, facts, ...(storage ? [storage] : [])].sort((a, b) => byName(a.file, b.file))) {
     generatedFrom[t.file] = { rows: t.rows.length, source: PROVENANCE[t.file] as string }
   }
-  return { generatedFrom, asOf: SEED_AS_OF, instanceTypes, prices: priceRows }
+  return { generatedFrom, asOf: SEED_AS_OF, instanceTypes, prices: priceRows, storagePrices }
 }
 
 /**
@@ -364,12 +395,16 @@ export function serializeSeed(seed: Seed): string {
     }),
   )
   const prices = seed.prices.map((p): Price => ({ region: p.region, instanceType: p.instanceType, usdPerHour: p.usdPerHour, source: p.source, asOf: p.asOf }))
+  const storagePrices = seed.storagePrices.map(
+    (p): StoragePrice => ({ region: p.region, volumeType: p.volumeType, usdPerGbMonth: p.usdPerGbMonth, source: p.source, asOf: p.asOf }),
+  )
   return (
     '{\n' +
     `  "generatedFrom": {\n${sources}\n  },\n` +
     `  "asOf": ${JSON.stringify(seed.asOf)},\n` +
     `  "instanceTypes": ${rows(ordered)},\n` +
-    `  "prices": ${rows(prices)}\n` +
+    `  "prices": ${rows(prices)},\n` +
+    `  "storagePrices": ${rows(storagePrices)}\n` +
     '}\n'
   )
 }

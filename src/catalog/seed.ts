@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { ADVISORY_LOCKS, type Db } from '../db/db.js'
-import type { InstanceType, Price } from '../domain/types.js'
+import type { InstanceType, Price, StoragePrice } from '../domain/types.js'
 import { currentVersion, replaceCatalog } from './repository.js'
 
 /** The committed seed (seed/catalog.json), built from the fact tables by `npm run seed:build`. */
@@ -8,7 +8,10 @@ export interface SeedFile {
   asOf: string
   generatedFrom: Record<string, { rows: number; source: string }>
   instanceTypes: InstanceType[]
+  /** On-demand prices only: the shared tables have no spot or reserved ones (a refresh brings them). */
   prices: Price[]
+  /** gp3 per GB-month (us-east-1's); absent in seeds built before issue 20. */
+  storagePrices?: StoragePrice[]
 }
 
 export async function readSeed(path: string): Promise<SeedFile> {
@@ -35,6 +38,7 @@ export async function ensureSeeded(db: Db, source: SeedFile | (() => Promise<See
       note: `seed as of ${seed.asOf}`,
       instanceTypes: seed.instanceTypes.map((it) => ({ ...it, source: 'seed' })),
       prices: { regions: [...new Set(seed.prices.map((p) => p.region))], rows: seed.prices },
+      storagePrices: { regions: [...new Set((seed.storagePrices ?? []).map((p) => p.region))], rows: seed.storagePrices ?? [] },
     })
   })
 }

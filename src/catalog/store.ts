@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.js'
-import { CATALOG_CHANNEL, currentVersion, readInstanceTypes, readPrices } from './repository.js'
+import { CATALOG_CHANNEL, currentVersion, readInstanceTypes, readPrices, readStoragePrices } from './repository.js'
 import { CatalogSnapshot } from './snapshot.js'
 
 export interface Logger {
@@ -74,10 +74,10 @@ export class CatalogStore {
       const version = await currentVersion(this.db)
       if (!version) return this.snapshot
       if (this.snapshot && this.snapshot.version === version.version) return this.snapshot
-      // Read in one transaction so types and prices belong to the same version.
+      // Read in one transaction so types and prices (of every kind) belong to the same version.
       const next = await this.db.tx(async (q) => {
         const v = (await currentVersion(q))!
-        return new CatalogSnapshot(v, await readInstanceTypes(q), await readPrices(q))
+        return new CatalogSnapshot(v, await readInstanceTypes(q), await readPrices(q), await readStoragePrices(q))
       })
       const previous = this.snapshot?.version ?? null
       this.snapshot = next

@@ -52,10 +52,34 @@ export interface InstanceType {
   networkBandwidthMbps: number | null
 }
 
+/** How the nodes are bought (CONTRACT.md "Additions"): the price kinds the catalog holds per type and region.
+ *  - on-demand: the Price List API's OnDemand term;
+ *  - spot: EC2 DescribeSpotPriceHistory, Linux/UNIX, the median of the latest price in each AZ;
+ *  - reserved-1y: the Price List API's Reserved term for 1 year, standard offering class, no upfront. */
+export const CAPACITY_TYPES = ['on-demand', 'spot', 'reserved-1y'] as const
+export type CapacityType = (typeof CAPACITY_TYPES)[number]
+
 export interface Price {
   region: string
   instanceType: string
   usdPerHour: number
+  source: string
+  /** When this price was read (a refresh's clock), or the date of the table the seed took it from. */
+  asOf: string
+  /** Absent means on-demand: every row from before migration 003, and the seed's. */
+  capacityType?: CapacityType
+  /** Spot only: how many Availability Zones the median is over. */
+  azCount?: number
+  /** Spot only: the newest DescribeSpotPriceHistory Timestamp among those AZs (when AWS last set a price). */
+  spotTimestamp?: string
+}
+
+/** The on-demand price of one EBS volume type in a region, per GB-month (the Price List API's "GB-Mo"). */
+export interface StoragePrice {
+  region: string
+  /** Only gp3 today, the volume type the node overhead (`ebsGiB`) is priced at. */
+  volumeType: 'gp3'
+  usdPerGbMonth: number
   source: string
   asOf: string
 }

@@ -2,24 +2,41 @@ import t from 'tap'
 import { PricingClient, GetProductsCommand } from '@aws-sdk/client-pricing'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import {
+  ALL_REGIONS,
+  AWS_COMMERCIAL_REGION,
   DEFAULT_CONNECTION_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   fetchCatalog,
+  fetchEnabledRegions,
   fetchInstanceTypes,
+  fetchPricedRegions,
   fetchPrices,
+  fetchSpotPrices,
+  fetchStoragePrice,
   httpHandlerOptions,
+  median,
+  nonCommercialReason,
   parsePriceListEntry,
+  parseReserved1y,
   pricingEndpointRegion,
+  SPOT_PAGE_SIZE,
   type AwsSourceOptions,
 } from '../../src/catalog/aws-source.js'
 import {
   generateInstanceTypes,
   generateProducts,
   instanceTypeXmlItem,
+  COMMERCIAL_REGIONS,
+  NON_REGION_CODES,
   productJson,
+  reservedTermsAround,
+  spotPrice,
   startFakeAws,
+  storageProductJson,
   type FakeAws,
+  type FakeSpotPrice,
   type RecordedRequest,
+  type ReservedTermSpec,
 } from '../fakes/fake-aws.js'
 import { fastRetry, resetScenario, sdkClients, TEST_CREDENTIALS as credentials } from '../fakes/aws-fixtures.js'
 
@@ -401,8 +418,13 @@ t.test('throttling is retried by the SDK standard strategy, then succeeds', asyn
     const out = await fetchCatalog(['us-east-1'], { pricingClient: p, ec2ClientFor: () => e })
     t.equal(out.prices.length, 5)
     t.equal(out.instanceTypes.length, 5)
-    t.same(seen('ec2').map((r) => r.status), [503, 200])
-    t.same(seen('pricing').map((r) => r.status), [400, 200, 200])
+    // The first call of each service is throttled once, then everything answers.
+    t.same(seen('ec2').map((r) => [r.operation, r.status]), [
+      ['DescribeInstanceTypes', 503],
+      ['DescribeInstanceTypes', 200],
+      ['DescribeSpotPriceHistory', 200],
+    ])
+    t.same(seen('pricing').map((r) => r.status), [400, 200, 200, 200], 'shared (throttled, then answered), bare metal, gp3')
   })
 })
 
@@ -468,10 +490,29 @@ t.test('a mid-run failure rejects the whole fetch (the caller then writes nothin
       instanceTypes: { 'us-east-1': generateInstanceTypes(20), 'us-west-2': generateInstanceTypes(250) },
       ec2Failure: { afterPage: 1, kind: 'reset' },
     })
-    await t.rejects(fetchCatalog(['us-east-1', 'us-west-2'], { pricingClient: pricing(), ec2ClientFor: ec2For(1) }), {
+    await t.rejects(fetchCatalog(['us-east-1', 'us-west-2'], { pricingClient: pricing(), ec2ClientFor: ec2For(1), regionConcurrency: 1 }), {
       message: /DescribeInstanceTypes for us-west-2 failed on page 2/,
     })
-    t.equal(seen('pricing').length, 2, 'us-east-1 was fully read before us-west-2 failed')
+    t.equal(seen('pricing').length, 3, 'one region at a time: us-east-1 was fully read (shared, bare metal, gp3) before us-west-2 failed')
+  })
+
+  t.test('fetchCatalog, regions at once: one region failing stops the others, and its failure is the answer', async (t) => {
+    scenario({
+      products: generateProducts(20),
+      instanceTypes: generateInstanceTypes(20),
+      spotPrices: [spotPrice('gen1.large', 'us-east-1a', '0.001')],
+      regionFailure: { region: 'eu-west-1', operation: 'DescribeInstanceTypes' },
+    })
+    await t.rejects(fetchCatalog(['us-east-1', 'eu-west-1', 'ap-south-1'], { pricingClient: pricing(), ec2ClientFor: ec2For(2) }), {
+      message: /^DescribeInstanceTypes for eu-west-1 failed on page 1: InternalError/,
+    })
+    t.same(
+      seen('ec2')
+        .filter((r) => r.signingRegion === 'eu-west-1')
+        .map((r) => r.status),
+      [500, 500],
+      'retried, then given up',
+    )
   })
 })
 
@@ -493,6 +534,7 @@ t.test('fetchCatalog: union of regions, prices per region, disagreements counted
       productJson('m5.large', '0.096', { region: 'us-west-2' }),
       productJson('r5.large', '0.126', { region: 'us-west-2' }),
       productJson('x.free', '0', { region: 'us-west-2' }),
+      storageProductJson('us-west-2', '0.0960000000'),
     ],
   })
   const { log, lines } = captureLog()
@@ -514,8 +556,11 @@ t.test('fetchCatalog: union of regions, prices per region, disagreements counted
     ],
   )
   t.same(out.skipped, { 'region-disagreement': 1, 'no-name': 1, 'zero-price': 1 })
-  t.equal(out.pages, 2 * (1 + 2), 'one EC2 page and two pricing pages per region, each region once')
-  t.same([...new Set(seen('ec2').map((r) => r.signingRegion))], ['us-east-1', 'us-west-2'])
+  t.equal(out.pages, 2 * (1 + 2 + 1 + 1), 'per region, once each: one page of types, two of prices, one of spot prices, one of gp3')
+  t.same(out.regions, ['us-east-1', 'us-west-2'])
+  t.same(out.storagePrices?.map((p) => [p.region, p.usdPerGbMonth]), [['us-west-2', 0.096]], 'gp3 where the Price List has it')
+  t.same(out.notEnabled, [], 'regions asked for by name are all asked of EC2')
+  t.same([...new Set(seen('ec2').map((r) => r.signingRegion))].sort(), ['us-east-1', 'us-west-2'])
   t.ok(lines.some((l) => l.level === 'warn' && /disagree/.test(l.m ?? '')))
 })
 
@@ -542,11 +587,14 @@ t.test('AWS_ENDPOINT_URL_* env vars are honoured by the clients built here', asy
     t.equal(out.prices.length, 1)
     t.equal(out.instanceTypes.length, 1)
     const p = seen('pricing')
-    t.equal(p.length, 2)
+    t.equal(p.length, 3, 'shared, bare metal, gp3')
     t.ok(p.every((r) => r.signed && r.signingRegion === 'eu-central-1' && r.filters?.['regionCode'] === 'eu-west-1'))
     t.same(
-      seen('ec2').map((r) => [r.signed, r.signingRegion]),
-      [[true, 'eu-west-1']],
+      seen('ec2').map((r) => [r.operation, r.signed, r.signingRegion]),
+      [
+        ['DescribeInstanceTypes', true, 'eu-west-1'],
+        ['DescribeSpotPriceHistory', true, 'eu-west-1'],
+      ],
     )
   })
 
@@ -647,4 +695,247 @@ t.test('an endpoint that accepts and never answers', async (t) => {
     })
     t.equal(fake.requests.length, 0)
   })
+})
+
+// ------------------------------------------------------------------ reserved, spot, gp3, regions (issue 20)
+
+t.test('reserved: the 1-year standard no-upfront rate, from the same product document as on demand', async (t) => {
+  const doc = productJson('m5.large', '0.0960000000', { reserved: '0.0600000000' })
+  t.same(parsePriceListEntry(doc), { ok: true, instanceType: 'm5.large', usd: '0.0960000000', reservedUsd: '0.0600000000' })
+  const parsed = JSON.parse(doc) as { terms: { Reserved: Record<string, unknown> } }
+  t.equal(Object.keys(parsed.terms.Reserved).length, 12, 'the twelve terms AWS sends: the right one has to be picked')
+
+  const only = (specs: ReservedTermSpec[]) =>
+    parseReserved1y((JSON.parse(productJson('m5.large', '0.096', { reservedTerms: specs })) as { terms: { Reserved: unknown } }).terms.Reserved)
+  const noUpfront1y = { length: '1yr', offeringClass: 'standard', purchaseOption: 'No Upfront' } as const
+  t.same(only([{ ...noUpfront1y, hourly: '0.0610000000' }]), { ok: true, usd: '0.0610000000' })
+  t.same(only([{ ...noUpfront1y, hourly: '0.06', upfront: '0' }]), { ok: true, usd: '0.06' }, 'a zero fee is no fee')
+  t.same(only([{ ...noUpfront1y, hourly: '0.06', upfront: '120' }]), { ok: false, reason: 'reserved-upfront-fee' })
+  t.same(only([{ ...noUpfront1y, hourly: 'n/a' }]), { ok: false, reason: 'reserved-bad-price' })
+  t.same(only([{ ...noUpfront1y, hourly: '0.0000000000' }]), { ok: false, reason: 'reserved-zero-price' })
+  t.equal(
+    only(reservedTermsAround(0.06).filter((r) => !(r.length === '1yr' && r.offeringClass === 'standard' && r.purchaseOption === 'No Upfront'))),
+    undefined,
+    'the other eleven terms are not it: no reserved price, and no skip',
+  )
+  t.equal(parseReserved1y(undefined), undefined)
+  t.equal(parseReserved1y({}), undefined)
+
+  const noRi = parsePriceListEntry(productJson('m5.large', '0.096'))
+  t.same(noRi, { ok: true, instanceType: 'm5.large', usd: '0.096' }, 'a type sold on demand only')
+  const badRi = parsePriceListEntry(productJson('m5.large', '0.096', { reservedTerms: [{ ...noUpfront1y, hourly: '-1' }] }))
+  t.same(badRi, { ok: true, instanceType: 'm5.large', usd: '0.096', reservedSkip: 'reserved-bad-price' }, 'a bad reserved term costs the on-demand price nothing')
+})
+
+t.test('fetchPrices: reserved rows beside on-demand ones, one per type, only where on demand is priced', async (t) => {
+  const now = new Date('2026-11-01T12:00:00Z')
+  scenario({
+    products: [
+      productJson('m5.large', '0.096', { reserved: '0.060' }),
+      productJson('c5.large', '0.085', { reserved: '0.053' }),
+      productJson('r5.large', '0.126'), // no reserved terms
+      productJson('x1.zero', '0', { reserved: '0.5' }), // no on-demand price: no reserved one either
+      productJson('z1.fee', '0.3', { reservedTerms: [{ length: '1yr', offeringClass: 'standard', purchaseOption: 'No Upfront', hourly: '0.2', upfront: '99' }] }),
+    ],
+  })
+  const out = await fetchPrices('us-east-1', { pricingClient: pricing(), now: () => now })
+  t.same(
+    out.prices.map((p) => [p.capacityType ?? 'on-demand', p.instanceType, p.usdPerHour]),
+    [
+      ['on-demand', 'c5.large', 0.085],
+      ['on-demand', 'm5.large', 0.096],
+      ['on-demand', 'r5.large', 0.126],
+      ['on-demand', 'z1.fee', 0.3],
+      ['reserved-1y', 'c5.large', 0.053],
+      ['reserved-1y', 'm5.large', 0.06],
+    ],
+  )
+  t.same(out.prices.find((p) => p.capacityType === 'reserved-1y'), {
+    region: 'us-east-1',
+    instanceType: 'c5.large',
+    usdPerHour: 0.053,
+    source: 'aws-pricing-api',
+    asOf: now.toISOString(),
+    capacityType: 'reserved-1y',
+  })
+  t.same(out.skipped, { 'zero-price': 1, 'reserved-upfront-fee': 1 })
+  t.equal(seen('pricing').length, 2, 'no extra call: the same GetProducts pages')
+})
+
+t.test('gp3: the GB-month rate of the Storage product, gp3 only', async (t) => {
+  scenario({
+    products: [
+      storageProductJson('us-east-1', '0.0800000000'),
+      storageProductJson('us-east-1', '0.1000000000', 'gp2'),
+      storageProductJson('eu-west-1', '0.0880000000'),
+      productJson('m5.large', '0.096'),
+    ],
+  })
+  const now = new Date('2026-11-01T12:00:00Z')
+  const us = await fetchStoragePrice('us-east-1', { pricingClient: pricing(), now: () => now })
+  t.same(us, { storagePrice: { region: 'us-east-1', volumeType: 'gp3', usdPerGbMonth: 0.08, source: 'aws-pricing-api', asOf: now.toISOString() }, skipped: {}, pages: 1 })
+  t.same(seen('pricing')[0]?.filters, { regionCode: 'us-east-1', productFamily: 'Storage', volumeApiName: 'gp3' })
+  const none = await fetchStoragePrice('ap-south-1', { pricingClient: pricing() })
+  t.equal(none.storagePrice, null, 'no gp3 product: no price, not a made-up one')
+
+  scenario({ products: [storageProductJson('us-east-1', '0.08'), storageProductJson('us-east-1', '0.09'), storageProductJson('us-east-1', 'free')] })
+  const conflict = await fetchStoragePrice('us-east-1', { pricingClient: pricing() })
+  t.equal(conflict.storagePrice?.usdPerGbMonth, 0.08, 'the first one is kept')
+  t.same(conflict.skipped, { 'storage-duplicate-conflict': 1, 'storage-bad-price': 1 })
+})
+
+t.test('median: the middle price, or the mean of the two middle ones, to the micro-dollar', async (t) => {
+  t.equal(median([0.3]), 0.3)
+  t.equal(median([0.5, 0.1, 0.3]), 0.3)
+  t.equal(median([0.4, 0.1, 0.3, 0.2]), 0.25)
+  t.equal(median([0.0345, 0.0346]), 0.03455)
+  t.equal(median([0.1, 0.2, 0.2, 1000]), 0.2, 'one odd zone does not move it')
+  t.equal(median([0.0000011, 0.0000012]), 0.000001, 'six decimals, as the catalog stores them')
+})
+
+t.test('spot: latest price per type and AZ, the median over AZs, paginated by NextToken', async (t) => {
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e']
+  // 600 types × 5 AZs = 3000 entries: three pages of 1000.
+  const entries: FakeSpotPrice[] = []
+  for (let i = 0; i < 600; i++) zones.forEach((z, j) => entries.push(spotPrice(`gen${i}.large`, z, ((i + 1) / 1000 + j / 10_000).toFixed(6), `2026-10-2${j}T00:00:00.000Z`)))
+  scenario({ spotPrices: entries })
+  const now = new Date('2026-11-01T12:00:00Z')
+  const { log, lines } = captureLog()
+  const out = await fetchSpotPrices('us-east-1', { ec2ClientFor: ec2For(), now: () => now, log })
+  t.equal(out.prices.length, 600)
+  t.equal(out.pages, 3)
+  t.same(out.skipped, {})
+  t.same(out.prices.find((p) => p.instanceType === 'gen42.large'), {
+    region: 'us-east-1',
+    instanceType: 'gen42.large',
+    usdPerHour: 0.0432,
+    source: 'aws-ec2-spot-price-history',
+    asOf: now.toISOString(),
+    capacityType: 'spot',
+    azCount: 5,
+    spotTimestamp: '2026-10-24T00:00:00.000Z',
+  })
+  const reqs = seen('ec2')
+  t.same(reqs.map((r) => [r.operation, r.page, r.maxResults, r.signingRegion]), [1, 2, 3].map((n) => ['DescribeSpotPriceHistory', n, SPOT_PAGE_SIZE, 'us-east-1']))
+  t.ok(reqs.every((r) => r.signed && r.version === '2016-11-15'))
+  t.same(reqs[0]?.productDescriptions, ['Linux/UNIX'], 'ProductDescription.1=Linux/UNIX, as the EC2 query protocol sends a list')
+  t.equal(reqs[0]?.startTime, now.toISOString().replace('.000Z', 'Z'), 'StartTime now: AWS answers with the price in effect now')
+  t.equal(reqs[0]?.nextToken, undefined)
+  t.ok(reqs[1]?.nextToken)
+  t.match(lines.find((l) => l.level === 'info')?.o, { region: 'us-east-1', spotPrices: 600, pages: 3 })
+})
+
+t.test('spot: the newest entry per AZ wins; other systems, malformed entries and zeros are left out', async (t) => {
+  scenario({
+    spotPrices: [
+      spotPrice('m5.large', 'us-east-1a', '0.0400', '2026-10-01T00:00:00.000Z'),
+      spotPrice('m5.large', 'us-east-1a', '0.0350', '2026-10-30T00:00:00.000Z'), // newer: counts
+      spotPrice('m5.large', 'us-east-1a', '0.0900', '2026-09-01T00:00:00.000Z'), // older: ignored
+      spotPrice('m5.large', 'us-east-1b', '0.0370', '2026-10-02T00:00:00.000Z'),
+      { ...spotPrice('m5.large', 'us-east-1c', '0.2000'), productDescription: 'Windows' }, // filtered by the API
+      spotPrice('c5.large', 'us-east-1a', '0.0300'),
+      spotPrice('c5.large', 'us-east-1b', 'free'),
+      spotPrice('c5.large', 'us-east-1c', '0.000000'),
+      spotPrice('c5.large', '', '0.0300'),
+    ],
+  })
+  const out = await fetchSpotPrices('us-east-1', { ec2ClientFor: ec2For() })
+  t.same(
+    out.prices.map((p) => [p.instanceType, p.usdPerHour, p.azCount, p.spotTimestamp]),
+    [
+      ['c5.large', 0.03, 1, '2026-10-31T08:00:00.000Z'],
+      ['m5.large', 0.036, 2, '2026-10-30T00:00:00.000Z'],
+    ],
+  )
+  t.same(out.skipped, { 'spot-bad-price': 1, 'spot-zero-price': 1, 'spot-no-zone': 1 })
+})
+
+t.test('spot: throttling is retried; a failure or a runaway NextToken rejects', async (t) => {
+  const entries = Array.from({ length: 30 }, (_, i) => spotPrice(`gen${i}.large`, 'us-east-1a', '0.01'))
+  scenario({ spotPrices: entries, spotPageSize: 10, spotThrottle: { count: 1, onPage: 2 } })
+  const ok = await fetchSpotPrices('us-east-1', { ec2ClientFor: ec2For(2) })
+  t.equal(ok.prices.length, 30)
+  t.same(seen('ec2').map((r) => [r.page, r.status]), [[1, 200], [2, 503], [2, 200], [3, 200]])
+
+  scenario({ spotPrices: entries, spotPageSize: 10, spotFailure: { afterPage: 1, kind: 'http500' } })
+  await t.rejects(fetchSpotPrices('us-east-1', { ec2ClientFor: ec2For(2) }), { message: /^DescribeSpotPriceHistory for us-east-1 failed on page 2: InternalError/ })
+
+  scenario({ spotPrices: entries, spotPageSize: 10 })
+  await t.rejects(fetchSpotPrices('us-east-1', { ec2ClientFor: ec2For(), maxPages: 2 }), {
+    message: /DescribeSpotPriceHistory for us-east-1 returned more than 2 pages; stopped there \(MAX_PAGES\)/,
+  })
+  t.equal(seen('ec2').length, 3, 'the page past the cap is the last one asked for')
+})
+
+t.test('regions: the commercial partition only, by the AWS SDK rule', async (t) => {
+  for (const code of COMMERCIAL_REGIONS) t.equal(nonCommercialReason(code), null, code)
+  t.ok(COMMERCIAL_REGIONS.every((c) => AWS_COMMERCIAL_REGION.test(c)))
+  const cases: Array<[string, string]> = [
+    ['us-gov-west-1', 'region-code-govcloud'],
+    ['us-gov-east-1', 'region-code-govcloud'],
+    ['cn-north-1', 'region-code-china'],
+    ['cn-northwest-1', 'region-code-china'],
+    ['us-iso-east-1', 'region-code-other-partition'],
+    ['us-isob-east-1', 'region-code-other-partition'],
+    ['us-isof-south-1', 'region-code-other-partition'],
+    ['eu-isoe-west-1', 'region-code-other-partition'],
+    ['eusc-de-east-1', 'region-code-other-partition'],
+    ['us-east-1-bos-1', 'region-code-not-a-region'],
+    ['us-west-2-lax-1', 'region-code-not-a-region'],
+    ['us-east-1-wl1-bos-wlz-1', 'region-code-not-a-region'],
+    ['aws-global', 'region-code-not-a-region'],
+    ['GLOBAL', 'region-code-not-a-region'],
+    ['', 'region-code-not-a-region'],
+  ]
+  for (const [code, why] of cases) t.equal(nonCommercialReason(code), why, code || '(empty)')
+})
+
+t.test('fetchPricedRegions: GetAttributeValues(regionCode) over pages, commercial codes kept', async (t) => {
+  const codes = [...COMMERCIAL_REGIONS, ...NON_REGION_CODES, 'cn-north-1']
+  scenario({ regionCodes: codes, pricingPageSize: 10 })
+  const out = await fetchPricedRegions({ pricingClient: pricing() })
+  t.same(out.regions, [...COMMERCIAL_REGIONS].sort())
+  t.same(out.skipped, { 'region-code-govcloud': 2, 'region-code-not-a-region': 3, 'region-code-other-partition': 1, 'region-code-china': 1 })
+  t.equal(out.pages, Math.ceil(codes.length / 10))
+  const reqs = seen('pricing')
+  t.ok(reqs.every((r) => r.operation === 'AWSPriceListService.GetAttributeValues' && r.serviceCode === 'AmazonEC2' && r.attributeName === 'regionCode'))
+  t.ok(reqs.every((r) => r.maxResults === 100 && r.signed && r.signingRegion === 'us-east-1'))
+
+  scenario({ regionCodes: codes, pricingPageSize: 10 })
+  await t.rejects(fetchPricedRegions({ pricingClient: pricing(), maxPages: 3 }), { message: /GetAttributeValues \(regionCode\) returned more than 3 pages/ })
+})
+
+t.test('fetchEnabledRegions: DescribeRegions with AllRegions, opted-in or needing no opt-in', async (t) => {
+  scenario({
+    ec2Regions: [
+      { name: 'us-east-1', optInStatus: 'opt-in-not-required' },
+      { name: 'af-south-1', optInStatus: 'opted-in' },
+      { name: 'me-south-1', optInStatus: 'not-opted-in' },
+    ],
+  })
+  const enabled = await fetchEnabledRegions({ ec2ClientFor: ec2For(), homeRegion: 'eu-west-1' })
+  t.same([...enabled].sort(), ['af-south-1', 'us-east-1'])
+  t.same(seen('ec2').map((r) => [r.operation, r.allRegions, r.signingRegion]), [['DescribeRegions', true, 'eu-west-1']])
+})
+
+t.test('fetchCatalog(ALL_REGIONS): every commercial region the Price List knows, EC2 only where enabled', async (t) => {
+  const regions = ['us-east-1', 'eu-west-1', 'ap-south-1', 'me-south-1']
+  fake.requests.length = 0
+  fake.setScenario({ synthetic: { regions, typesPerRegion: 30, notOptedIn: ['me-south-1'] } })
+  t.teardown(() => scenario({}))
+  const { log, lines } = captureLog()
+  const out = await fetchCatalog(ALL_REGIONS, { pricingClient: pricing(), ec2ClientFor: ec2For(), log })
+  t.same(out.regions, [...regions].sort(), 'the non-region codes the Price List also lists are left out')
+  t.same(out.notEnabled, ['me-south-1'])
+  t.equal(out.instanceTypes.length, 30)
+  const count = (region: string, kind: string) => out.prices.filter((p) => p.region === region && (p.capacityType ?? 'on-demand') === kind).length
+  for (const r of ['us-east-1', 'eu-west-1', 'ap-south-1']) {
+    t.same([count(r, 'on-demand'), count(r, 'reserved-1y'), count(r, 'spot')], [30, 30, 30], `${r}: every kind`)
+  }
+  t.same([count('me-south-1', 'on-demand'), count('me-south-1', 'reserved-1y'), count('me-south-1', 'spot')], [30, 30, 0], 'not enabled: Price List prices only')
+  t.equal(out.storagePrices?.length, 4)
+  t.equal(out.prices.find((p) => p.region === 'us-east-1' && p.capacityType === 'spot')?.azCount, 6)
+  t.notOk(seen('ec2').some((r) => r.signingRegion === 'me-south-1'), 'no EC2 call where the account has not opted in')
+  t.same(out.skipped, { 'region-code-govcloud': 2, 'region-code-not-a-region': 3, 'region-code-other-partition': 1 })
+  t.ok(lines.some((l) => l.level === 'warn' && /not enabled/.test(l.m ?? '')))
 })

@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_DROP_SHARE,
   planCatalogChange,
   REFRESH_SOURCE,
+  type CatalogDiff,
   type CatalogLimits,
   type CatalogPlan,
   type CurrentCatalog,
@@ -67,6 +68,9 @@ function current(types: string[], prices: Price[] = []): CurrentCatalog {
 function fetched(types: string[], prices: Price[] = [], over: Partial<FetchedCatalog> = {}): FetchedCatalog {
   return { regions: [US], instanceTypes: types.map((n) => aws(n)), prices, skipped: {}, ...over }
 }
+
+/** The on-demand counts of a diff (the kinds and storage are checked in their own tests below). */
+const od = (p: CatalogDiff['prices']) => ({ total: p.total, byRegion: p.byRegion })
 
 function accepted(t: Test, plan: CatalogPlan): Extract<CatalogPlan, { ok: true }> {
   if (!plan.ok) {
@@ -236,7 +240,7 @@ t.test('prices per region: counted, replaced for the regions asked, and gated', 
 
   t.test('the same prices again', async (t) => {
     const plan = accepted(t, planCatalogChange(current(types, [...us, ...eu]), fetched(types, us), LIMITS))
-    t.same(plan.diff.prices, { total: 10, byRegion: { [US]: 10 } })
+    t.same(od(plan.diff.prices), { total: 10, byRegion: { [US]: 10 } })
     t.same(plan.next.prices, { regions: [US], rows: us })
   })
 
@@ -244,17 +248,17 @@ t.test('prices per region: counted, replaced for the regions asked, and gated', 
     const next = us.map((p, i) => (i === 0 ? { ...p, usdPerHour: 0.5 } : p))
     const plan = accepted(t, planCatalogChange(current(types, us), fetched(types, next), LIMITS))
     t.equal(plan.next.prices.rows[0]!.usdPerHour, 0.5)
-    t.same(plan.diff.prices, { total: 10, byRegion: { [US]: 10 } })
+    t.same(od(plan.diff.prices), { total: 10, byRegion: { [US]: 10 } })
   })
 
   t.test('a price for a new type is counted', async (t) => {
     const plan = accepted(t, planCatalogChange(current(types, us), fetched([...types, 'new.large'], [...us, price(US, 'new.large')]), LIMITS))
-    t.same(plan.diff.prices, { total: 11, byRegion: { [US]: 11 } })
+    t.same(od(plan.diff.prices), { total: 11, byRegion: { [US]: 11 } })
   })
 
   t.test('a region with no prices yet has nothing to lose', async (t) => {
     const plan = accepted(t, planCatalogChange(current(types, us), fetched(types, [...us, ...eu.slice(0, 3)], { regions: [US, EU] }), LIMITS))
-    t.same(plan.diff.prices, { total: 13, byRegion: { [US]: 10, [EU]: 3 } })
+    t.same(od(plan.diff.prices), { total: 13, byRegion: { [US]: 10, [EU]: 3 } })
     t.same(plan.next.prices.regions, [US, EU])
   })
 
@@ -272,7 +276,7 @@ t.test('prices per region: counted, replaced for the regions asked, and gated', 
 
   t.test('a price AWS returned for a region not asked for is not written', async (t) => {
     const plan = accepted(t, planCatalogChange(current(types, us), fetched(types, [...us, price(EU, 't0.large')]), LIMITS))
-    t.same(plan.diff.prices, { total: 10, byRegion: { [US]: 10 } })
+    t.same(od(plan.diff.prices), { total: 10, byRegion: { [US]: 10 } })
     t.notOk(plan.next.prices.rows.some((p) => p.region === EU))
   })
 
@@ -346,7 +350,7 @@ t.test('zero prices: skipped by the source, reported, and not excused by the gat
 
   const one = accepted(t, planCatalogChange(current(all, prices), fetched(all, prices.slice(1), { skipped }), LIMITS))
   t.same(one.diff.skipped, { 'zero-price': 1, 'bad-price': 2 }, 'the skipped reasons are reported as the source counted them')
-  t.same(one.diff.prices, { total: 9, byRegion: { [US]: 9 } }, 'the zero-priced type has no price row')
+  t.same(od(one.diff.prices), { total: 9, byRegion: { [US]: 9 } }, 'the zero-priced type has no price row')
   t.notOk(one.next.prices.rows.some((p) => p.instanceType === 't0.large'), 'and its old price is not kept')
 
   // Two of ten prices turning zero is a drop like any other: a skip says why, it does not make it fine.
@@ -433,6 +437,78 @@ t.test('the counts add up, and a plan is refused exactly when a limit is passed 
     { seed: Number(process.env.FC_SEED ?? 20261219), numRuns: Number(process.env.FC_RUNS ?? 300) },
   )
   t.pass('property held')
+})
+
+t.test('spot and reserved prices: counted per kind, written with on demand, gated each on its own', async (t) => {
+  const types = names(10)
+  const kind = (capacityType: 'spot' | 'reserved-1y', region = US) => (n: string) =>
+    ({ ...price(region, n, 0.03), capacityType, ...(capacityType === 'spot' ? { azCount: 3, spotTimestamp: '2026-10-30T00:00:00.000Z' } : {}) }) as Price
+  const od10 = types.map((n) => price(US, n))
+  const spot10 = types.map(kind('spot'))
+  const ri10 = types.map(kind('reserved-1y'))
+
+  t.test('every kind counted per region, and written together', async (t) => {
+    const plan = accepted(t, planCatalogChange(current(types, od10), fetched(types, [...od10, ...spot10, ...ri10.slice(0, 7)]), LIMITS))
+    t.same(plan.diff.prices, { total: 27, byRegion: { [US]: 10 }, byCapacityType: { [US]: { 'on-demand': 10, spot: 10, 'reserved-1y': 7 } } })
+    t.equal(plan.next.prices.rows.length, 27)
+    t.same(plan.next.prices.rows.find((p) => p.capacityType === 'spot'), spot10[0], 'a spot row keeps its AZ count and timestamp')
+  })
+
+  t.test('a spot list cut short is refused though on demand came back whole', async (t) => {
+    const now = current(types, [...od10, ...spot10, ...ri10])
+    t.same(planCatalogChange(now, fetched(types, [...od10, ...spot10.slice(2), ...ri10]), LIMITS), {
+      ok: false,
+      why: [`2 of 10 spot prices in ${US} (20.0 %) would disappear, more than the 10 % allowed`],
+    })
+    t.same(planCatalogChange(now, fetched(types, [...od10, ...spot10, ...ri10.slice(3)]), LIMITS), {
+      ok: false,
+      why: [`3 of 10 reserved-1y prices in ${US} (30.0 %) would disappear, more than the 10 % allowed`],
+    })
+    t.same(planCatalogChange(now, fetched(types, [...od10.slice(5), ...spot10, ...ri10.slice(5)]), LIMITS), {
+      ok: false,
+      why: [
+        `5 of 10 prices in ${US} (50.0 %) would disappear, more than the 10 % allowed`,
+        `5 of 10 reserved-1y prices in ${US} (50.0 %) would disappear, more than the 10 % allowed`,
+      ],
+    })
+    t.match(planCatalogChange(now, fetched(types, [...od10, ...spot10.slice(1), ...ri10]), LIMITS), { ok: true }, 'one of ten is within the limit')
+  })
+
+  t.test('a kind the region never had has nothing to lose; another region is neither gated nor replaced', async (t) => {
+    const euSpot = types.map(kind('spot', EU))
+    const plan = accepted(t, planCatalogChange(current(types, [...od10, ...euSpot]), fetched(types, [...od10, ...spot10.slice(0, 1)]), LIMITS))
+    t.same(plan.diff.prices.byCapacityType, { [US]: { 'on-demand': 10, spot: 1, 'reserved-1y': 0 } })
+    t.notOk(plan.next.prices.rows.some((p) => p.region === EU))
+  })
+
+  t.test('on-demand counts are what they were: byRegion says how many types are priced on demand', async (t) => {
+    const plan = accepted(t, planCatalogChange(current(types, od10), fetched(types, [...od10.slice(0, 9), ...spot10]), LIMITS))
+    t.equal(plan.diff.prices.byRegion[US], 9)
+  })
+})
+
+t.test('storage prices: written for the regions asked, gated like prices', async (t) => {
+  const types = names(10)
+  const od = types.map((n) => price(US, n))
+  const gp3 = (region: string, usdPerGbMonth = 0.08) => ({ region, volumeType: 'gp3' as const, usdPerGbMonth, source: 'aws-pricing-api', asOf: '2026-11-01T00:00:00.000Z' })
+
+  const fresh = accepted(t, planCatalogChange(current(types, od), fetched(types, od, { storagePrices: [gp3(US), gp3(EU)] }), LIMITS))
+  t.same(fresh.next.storagePrices, { regions: [US], rows: [gp3(US)] }, 'eu-west-1 was not asked for: not written')
+  t.same(fresh.diff.storagePrices, { total: 1, byRegion: { [US]: 1 } })
+
+  const changed = accepted(t, planCatalogChange({ ...current(types, od), storagePrices: [gp3(US)] }, fetched(types, od, { storagePrices: [gp3(US, 0.09)] }), LIMITS))
+  t.equal(changed.next.storagePrices?.rows[0]?.usdPerGbMonth, 0.09)
+
+  t.match(planCatalogChange({ ...current(types, od), storagePrices: [gp3(US)] }, fetched(types, od, { storagePrices: [] }), { maxDropShare: 0.1, maxPriceDropShare: 1 }), { ok: true })
+  t.same(accepted(t, planCatalogChange(current(types, od), fetched(types, od, { storagePrices: [] }), LIMITS)).diff.storagePrices, { total: 0, byRegion: { [US]: 0 } })
+  t.same(planCatalogChange({ ...current(types, od), storagePrices: [gp3(US)] }, fetched(types, od, { storagePrices: [] }), LIMITS), {
+    ok: false,
+    why: [`1 of 1 storage prices in ${US} (gp3) would disappear, more than the 10 % allowed`],
+  })
+  // A fetch that says nothing of storage (no storagePrices at all) leaves it as it is.
+  const untouched = accepted(t, planCatalogChange({ ...current(types, od), storagePrices: [gp3(US)] }, fetched(types, od), LIMITS))
+  t.equal(untouched.next.storagePrices, undefined, 'not replaced')
+  t.same(untouched.diff.storagePrices, { total: 0, byRegion: {} })
 })
 
 t.test('catalogLimits: the defaults, and a share from 0 to 1 or an InputError naming the option', async (t) => {

@@ -15,15 +15,18 @@ import {
   RefreshRefusedError,
   RefreshStoppedError,
   RefreshTimeoutError,
+  ALL_REGIONS,
+  asksForAllRegions,
+  MAX_REGIONS,
   RUN_STALE_AFTER_MS,
   runRefresh,
   validateRegions,
 } from '../../src/catalog/refresh.js'
-import { currentVersion, readInstanceTypes, readPrices, replaceCatalog } from '../../src/catalog/repository.js'
+import { currentVersion, readInstanceTypes, readPrices, readStoragePrices, replaceCatalog } from '../../src/catalog/repository.js'
 import type { SeedFile } from '../../src/catalog/seed.js'
 import { ADVISORY_LOCKS, type Db } from '../../src/db/db.js'
 import { InputError, type InstanceType } from '../../src/domain/types.js'
-import { productJson, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
+import { productJson, spotPrice, startFakeAws, storageProductJson, type FakeAws, type FakeSpotPrice, type ReservedTermSpec } from '../fakes/fake-aws.js'
 import { backend, buildTestApp, freshDatabase } from '../helper.js'
 
 const seed = JSON.parse(readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')) as SeedFile
@@ -61,6 +64,8 @@ function catalogScenario(f: Fixture = {}) {
   if (f.euPrices) {
     types.forEach((it, i) => products.push(productJson(it.name, (0.05 + i / 10_000).toFixed(4), { region: 'eu-west-1' })))
   }
+  // The seed has us-east-1's gp3 price: a refresh that lost it would be refused.
+  products.push(storageProductJson('us-east-1', '0.0800000000'))
   return { instanceTypes, products }
 }
 
@@ -88,15 +93,21 @@ const scenario = (s: Parameters<FakeAws['setScenario']>[0]) => resetScenario(fak
 
 /** Writes the seed's catalog again as a new version (what the app started with). */
 async function resetToSeed(): Promise<void> {
+  const storage = seed.storagePrices ?? []
   await db.tx((q) =>
     replaceCatalog(q, {
       source: 'seed',
       note: 'test: back to the seed',
       instanceTypes: seed.instanceTypes.map((it) => ({ ...it, source: 'seed' })),
-      prices: { regions: [...new Set(seed.prices.map((p) => p.region))], rows: seed.prices },
+      // Every region any test wrote, so a region a test added goes again.
+      prices: { regions: [...new Set([...seed.prices.map((p) => p.region), ...EXTRA_REGIONS])], rows: seed.prices },
+      storagePrices: { regions: [...new Set([...storage.map((p) => p.region), ...EXTRA_REGIONS])], rows: storage },
     }),
   )
 }
+
+/** Regions the tests refresh that the seed has no prices for. */
+const EXTRA_REGIONS = ['ap-south-1', 'eu-central-1', 'sa-east-1']
 
 /** What AWS would return for the seed, without AWS: for tests about the run, not the fetch. */
 function seedAsFetched(): CatalogResult {
@@ -151,7 +162,7 @@ async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<vo
 
 t.test('regions are validated before anything is recorded or fetched', async (t) => {
   t.same(validateRegions(['us-east-1', ' eu-west-1 ', 'us-east-1']), ['us-east-1', 'eu-west-1'])
-  const bad: unknown[] = [[], 'us-east-1', ['mars'], ['US-EAST-1'], [42], ['cn-north-1'], ['us-gov-west-1'], Array.from({ length: 21 }, (_, i) => `us-east-${i}`)]
+  const bad: unknown[] = [[], 'us-east-1', ['mars'], ['US-EAST-1'], [42], ['cn-north-1'], ['us-gov-west-1'], ['all', 'us-east-1'], Array.from({ length: MAX_REGIONS + 1 }, (_, i) => `us-east-${i % 10}`)]
   for (const regions of bad) {
     let err: unknown
     try {
@@ -199,9 +210,11 @@ t.test('a full refresh lands whole, bumps the version, keeps branch-ENI limits, 
   const report = await runRefresh(db, ['us-east-1', 'eu-west-1'], { awsOptions: awsOptions() })
 
   const expectedTypes = seed.instanceTypes.length - dropped.length + 2
+  // A newer version; not necessarily before + 1: a sequence may skip values (PostgreSQL logs 32 ahead,
+  // and a database restored from a copy resumes past them).
+  t.ok(report.catalogVersion > before.version!, `a new version (${report.catalogVersion} after ${before.version})`)
   t.match(report, {
     status: 'succeeded',
-    catalogVersion: before.version! + 1,
     regions: ['us-east-1', 'eu-west-1'],
     instanceTypes: { total: expectedTypes, added: 2, removed: dropped.length, addedNames: ['zz9.large', 'zz9.xlarge'] },
     prices: { byRegion: { 'eu-west-1': expectedTypes - 2 } },
@@ -584,4 +597,143 @@ t.test('a database that does not answer: 503 within the query timeout, its addre
     [Object.assign(new Error('syntax error'), { code: '42601' }), null],
   ]
   for (const [e, want] of reasons) t.equal(databaseDownReason(e), want, (e as Error).message)
+})
+
+// ------------------------------------------------------------------ every price kind, several regions (issue 20)
+
+const RESERVED_TERMS = (rate: number): ReservedTermSpec[] => [
+  { length: '1yr', offeringClass: 'standard', purchaseOption: 'No Upfront', hourly: rate.toFixed(6) },
+  { length: '1yr', offeringClass: 'convertible', purchaseOption: 'No Upfront', hourly: (rate * 1.1).toFixed(6) },
+  { length: '3yr', offeringClass: 'standard', purchaseOption: 'All Upfront', hourly: '0.0000000000', upfront: '500' },
+]
+const KIND_REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1'] as const
+const ZONES = ['a', 'b', 'c']
+
+/** What AWS answers for KIND_REGIONS: every seed type described; priced on demand where the seed prices
+ * it (us-east-1, eu-west-1: a drop would be refused) and, in ap-south-1, new to the catalog, 60 types;
+ * reserved at 0.6 of that, spot in three AZs, and gp3. */
+function kindsScenario() {
+  const instanceTypes = seed.instanceTypes.map((it) => typeXml(it))
+  const products: string[] = []
+  const spotPrices: Record<string, FakeSpotPrice[]> = {}
+  KIND_REGIONS.forEach((region, r) => {
+    const priced =
+      region === 'ap-south-1'
+        ? seed.instanceTypes.slice(0, 60).map((it, i) => ({ name: it.name, usd: 0.05 + i / 10_000 }))
+        : seed.prices.filter((p) => p.region === region).map((p) => ({ name: p.instanceType, usd: newUsd(p.usdPerHour) }))
+    spotPrices[region] = []
+    for (const { name, usd } of priced) {
+      products.push(productJson(name, usd.toFixed(6), { region, reservedTerms: RESERVED_TERMS(usd * 0.6) }))
+      ZONES.forEach((z, k) => spotPrices[region]!.push(spotPrice(name, `${region}${z}`, (usd * (0.3 + k / 10)).toFixed(6))))
+    }
+    products.push(storageProductJson(region, (0.08 + r / 100).toFixed(4)))
+  })
+  return { instanceTypes, products, spotPrices }
+}
+
+async function countVersions(): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog_versions')
+  return rows[0]!.n
+}
+
+t.test('a refresh of several regions with spot and reserved prices lands as one catalog version', async (t) => {
+  await resetToSeed()
+  await app.ctx.catalog.reloadIfChanged()
+  const versionsBefore = await countVersions()
+  scenario(kindsScenario())
+
+  const report = await runRefresh(db, [...KIND_REGIONS], { awsOptions: awsOptions() })
+  t.equal(await countVersions(), versionsBefore + 1, 'one new version, whatever the kinds and regions')
+  const us = seedUsPrices.length
+  const eu = seed.prices.filter((p) => p.region === 'eu-west-1').length
+  const types = 60
+  t.same(report.prices.byCapacityType, {
+    'us-east-1': { 'on-demand': us, spot: us, 'reserved-1y': us },
+    'eu-west-1': { 'on-demand': eu, spot: eu, 'reserved-1y': eu },
+    'ap-south-1': { 'on-demand': types, spot: types, 'reserved-1y': types },
+  })
+  t.equal(report.prices.total, 3 * (us + eu + types))
+  t.same(report.storagePrices, { total: 3, byRegion: { 'us-east-1': 1, 'eu-west-1': 1, 'ap-south-1': 1 } })
+  t.same(report.notEnabled, [])
+  t.same(report.skipped, {})
+
+  // the database: every row in the version just written
+  const prices = await readPrices(db)
+  const first = seed.instanceTypes[0]!.name
+  const m5 = (region: string, kind: string) => prices.find((p) => p.region === region && p.instanceType === first && (p.capacityType ?? 'on-demand') === kind)
+  const od = m5('ap-south-1', 'on-demand')!
+  t.match(m5('ap-south-1', 'reserved-1y'), { usdPerHour: Math.round(od.usdPerHour * 0.6 * 1e6) / 1e6, source: 'aws-pricing-api' }, 'the 1-year standard no-upfront term, not the convertible one')
+  t.match(m5('ap-south-1', 'spot'), {
+    usdPerHour: Math.round(od.usdPerHour * 0.4 * 1e6) / 1e6,
+    azCount: 3,
+    spotTimestamp: '2026-10-31T08:00:00.000Z',
+    source: 'aws-ec2-spot-price-history',
+  }, 'the median of the three AZs')
+  t.same(
+    (await readStoragePrices(db)).filter((p) => KIND_REGIONS.includes(p.region as never)).map((p) => [p.region, p.usdPerGbMonth]),
+    [['ap-south-1', 0.1], ['eu-west-1', 0.09], ['us-east-1', 0.08]],
+  )
+  const [run] = await listRefreshRuns(db, 1)
+  t.match(run, { id: report.runId, status: 'succeeded', regions: [...KIND_REGIONS], prices: report.prices.total })
+
+  // the app serves every kind from the new version
+  await waitFor('the app to load the new catalog', () => app.ctx.catalog.current().version === report.catalogVersion)
+  const snap = app.ctx.catalog.current()
+  t.equal(snap.price('eu-west-1', 'm5.large', 'spot')?.azCount, 3)
+  t.ok(snap.price('eu-west-1', 'm5.large', 'reserved-1y'))
+  t.equal(snap.price('ap-south-1', first, 'spot')?.usdPerHour, m5('ap-south-1', 'spot')?.usdPerHour)
+  t.equal(snap.gp3Price('us-east-1')?.usdPerGbMonth, 0.08)
+  t.match(snap.regionPrices('ap-south-1')?.byCapacityType, { 'on-demand': { prices: types }, spot: { prices: types }, 'reserved-1y': { prices: types } })
+})
+
+t.test('a refresh with one region failing lands nothing, of any kind, in any region', async (t) => {
+  await app.ctx.catalog.reloadIfChanged()
+  const before = { version: (await currentVersion(db))?.version, prices: await readPrices(db), storage: await readStoragePrices(db), versions: await countVersions() }
+  const failures = [
+    { region: 'ap-south-1', operation: 'DescribeSpotPriceHistory' },
+    { region: 'eu-west-1', operation: 'GetProducts' },
+    { region: 'us-east-1', operation: 'DescribeInstanceTypes' },
+  ] as const
+  for (const regionFailure of failures) {
+    scenario({ ...kindsScenario(), regionFailure })
+    const err = await runRefresh(db, [...KIND_REGIONS], { awsOptions: awsOptions() }).catch((e) => e)
+    t.ok(err instanceof RefreshFailedError, `${regionFailure.operation} in ${regionFailure.region}: ${err.message}`)
+    t.match(err.message, new RegExp(`the catalog is unchanged: fetching from AWS failed: ${regionFailure.operation}.* for ${regionFailure.region} failed on page 1`))
+    t.match((await listRefreshRuns(db, 1))[0], { id: err.runId, status: 'failed', catalogVersion: null })
+  }
+  t.equal(await countVersions(), before.versions, 'no version written')
+  t.equal((await currentVersion(db))?.version, before.version)
+  t.same(await readPrices(db), before.prices, 'every price of every kind as it was')
+  t.same(await readStoragePrices(db), before.storage)
+})
+
+t.test('a refresh of every region: the regions the Price List API knows, recorded by name', async (t) => {
+  await resetToSeed()
+  scenario({ synthetic: { regions: ['us-east-1', 'eu-central-1', 'sa-east-1'], typesPerRegion: 40, notOptedIn: ['sa-east-1'] } })
+  t.teardown(() => scenario({}))
+  t.ok(asksForAllRegions(ALL_REGIONS) && asksForAllRegions(['all']) && !asksForAllRegions(['all', 'us-east-1']))
+
+  // The synthetic types replace the seed's: this run allows any drop.
+  const report = await runRefresh(db, ['all'], { awsOptions: awsOptions(), maxDropShare: 1 })
+  t.same(report.regions, ['eu-central-1', 'sa-east-1', 'us-east-1'])
+  t.same(report.notEnabled, ['sa-east-1'])
+  t.same(report.prices.byCapacityType['sa-east-1'], { 'on-demand': 40, spot: 0, 'reserved-1y': 40 }, 'no spot where EC2 cannot be asked')
+  t.same(report.prices.byCapacityType['eu-central-1'], { 'on-demand': 40, spot: 40, 'reserved-1y': 40 })
+  t.match(report.skipped, { 'region-code-govcloud': 2, 'region-code-not-a-region': 3 })
+  const [run] = await listRefreshRuns(db, 1)
+  t.match(run, { id: report.runId, status: 'succeeded', regions: ['eu-central-1', 'sa-east-1', 'us-east-1'] })
+  t.ok(fake.requests.some((r) => r.operation === 'AWSPriceListService.GetAttributeValues'))
+  t.ok(fake.requests.some((r) => r.operation === 'DescribeRegions'))
+  t.notOk(fake.requests.some((r) => r.service === 'ec2' && r.signingRegion === 'sa-east-1'))
+  await resetToSeed()
+})
+
+t.test('a refresh of every region whose region list fails records ["all"] and writes nothing', async (t) => {
+  const before = await countVersions()
+  scenario({ regionCodes: ['us-east-1'], pricingThrottle: { count: 100 } })
+  const err = await runRefresh(db, ALL_REGIONS, { awsOptions: aws.options(1) }).catch((e) => e)
+  t.ok(err instanceof RefreshFailedError, err.message)
+  t.match(err.message, /GetAttributeValues \(regionCode\) for the Price List API failed on page 1: ThrottlingException/)
+  t.match((await listRefreshRuns(db, 1))[0], { status: 'failed', regions: ['all'] })
+  t.equal(await countVersions(), before)
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { FACTS_FILE, SEED_FILES, buildSeed, describeBandwidth, serializeSeed } from '../../src/catalog/seed-build.js'
+import { FACTS_FILE, SEED_FILES, STORAGE_PRICES_FILE, buildSeed, describeBandwidth, serializeSeed } from '../../src/catalog/seed-build.js'
 
 // A tiny, valid set of the five tables plus the facts file; each case below breaks one thing in it.
 const ALL_FILES = [...Object.values(SEED_FILES), FACTS_FILE]
@@ -121,6 +121,34 @@ t.test('a missing file is named', async (t) => {
   t.throws(() => buildSeed(noFacts), { message: /instance-facts\.tsv: missing/ })
 })
 
+const STORAGE_HEADER = 'region\tvolume_type\tusd_per_gb_month\tas_of\tsource'
+const storageUrl = new URL(`../../seed/${STORAGE_PRICES_FILE}`, import.meta.url)
+
+t.test('storage prices: the optional project file, checked row by row', async (t) => {
+  const withStorage = (...rows: string[]) => ({ ...files(), [STORAGE_PRICES_FILE]: [STORAGE_HEADER, ...rows].join('\n') + '\n' })
+  t.same(buildSeed(files()).storagePrices, [], 'no file: no storage prices')
+  const seed = buildSeed(withStorage('us-east-1\tgp3\t0.08\t2026-08-01\thttps://aws.amazon.com/ebs/pricing/'))
+  t.same(seed.storagePrices, [{ region: 'us-east-1', volumeType: 'gp3', usdPerGbMonth: 0.08, source: 'https://aws.amazon.com/ebs/pricing/', asOf: '2026-08-01' }])
+  t.equal(seed.generatedFrom[STORAGE_PRICES_FILE]?.rows, 1)
+  t.same(JSON.parse(serializeSeed(seed)).storagePrices, seed.storagePrices)
+  const bad: Array<[string, RegExp]> = [
+    ['us-east-1\tgp2\t0.1\t2026-08-01\tx', /column volume_type: expected one of "gp3"/],
+    ['us-east-1\tgp3\t0\t2026-08-01\tx', /column usd_per_gb_month: expected a positive decimal number/],
+    ['Virginia\tgp3\t0.08\t2026-08-01\tx', /column region: not a region code/],
+    ['us-east-1\tgp3\t0.08\t2027-01-01\tx', /column as_of: expected a date no later than the seed's 2026-08-21/],
+    ['us-east-1\tgp3\t0.08\t2026-08-01\t ', /column source: us-east-1: every price needs its source/],
+  ]
+  for (const [row, message] of bad) t.throws(() => buildSeed(withStorage(row)), { message }, row)
+  t.throws(() => buildSeed(withStorage('us-east-1\tgp3\t0.08\t2026-08-01\ta', 'us-east-1\tgp3\t0.09\t2026-08-01\tb')), { message: /line 3, column region: us-east-1 gp3 given twice/ })
+})
+
+t.test('the committed storage prices: us-east-1 gp3 with its source', async (t) => {
+  const [head, ...rows] = readFileSync(storageUrl, 'utf8').trimEnd().split('\n')
+  t.equal(head, STORAGE_HEADER)
+  t.same(rows.map((r) => r.split('\t').slice(0, 3)), [['us-east-1', 'gp3', '0.08']])
+  t.match(rows[0], /\thttps:\/\/aws\.amazon\.com\/ebs\/pricing\//)
+})
+
 // The project-owned facts file (seed/instance-facts.tsv): checked on its own, so it holds even without ../shared.
 const factsUrl = new URL(`../../seed/${FACTS_FILE}`, import.meta.url)
 // Types no source consulted gives a vCPU count for (issue 17): they keep vcpu null and so the 110 cap.
@@ -148,6 +176,7 @@ else {
   t.test('committed seed is up to date', { skip: present ? false : '../shared/data (beside the repo root) is missing: check skipped' }, async (t) => {
     const contents: Record<string, string> = Object.fromEntries(Object.values(SEED_FILES).map((f) => [f, readFileSync(dataDir + f, 'utf8')]))
     contents[FACTS_FILE] = readFileSync(factsUrl, 'utf8')
+    contents[STORAGE_PRICES_FILE] = readFileSync(storageUrl, 'utf8')
     const committed = readFileSync(new URL('../../seed/catalog.json', import.meta.url), 'utf8')
     t.ok(serializeSeed(buildSeed(contents)) === committed, 'seed/catalog.json matches; rebuild with npm run seed:build -- ../shared/data')
     const seed = JSON.parse(committed) as ReturnType<typeof buildSeed>
@@ -172,5 +201,7 @@ else {
     t.same(pick('cr1.8xlarge'), [32, 249856, null])
     t.same(pick('c7i.32xlarge'), [null, null, null], 'c7i.32xlarge: no source found, stays unknown')
     t.equal(seed.generatedFrom[FACTS_FILE]?.rows, 24)
+    t.same(seed.prices.filter((p) => 'capacityType' in p), [], 'on-demand only: the shared tables have no spot or reserved prices')
+    t.same(seed.storagePrices.map((p) => [p.region, p.volumeType, p.usdPerGbMonth]), [['us-east-1', 'gp3', 0.08]])
   })
 }

@@ -18,6 +18,46 @@ t.test('a snapshot is data: prices and regions', async (t) => {
   t.notOk('memoize' in snap || 'body' in snap || 'gzipped' in snap, 'no caches on the snapshot')
 })
 
+t.test('a snapshot holds every price kind and the gp3 price, each region summarised per kind', async (t) => {
+  const v = { version: 9, createdAt: '2026-11-01T00:00:00.000Z', source: 'aws', instanceTypes: 2, prices: 6 }
+  const p = (region: string, instanceType: string, usdPerHour: number, asOf: string, extra: object = {}) => ({ region, instanceType, usdPerHour, source: 's', asOf, ...extra })
+  const snap = new CatalogSnapshot(
+    v,
+    [{ name: 'm5.large', family: 'm5' } as never, { name: 'c5.large', family: 'c5' } as never],
+    [
+      p('us-east-1', 'm5.large', 0.096, '2026-10-01T00:00:00.000Z'),
+      p('us-east-1', 'c5.large', 0.085, '2026-10-02T00:00:00.000Z'),
+      p('us-east-1', 'm5.large', 0.06, '2026-10-03T00:00:00.000Z', { capacityType: 'reserved-1y' }),
+      p('us-east-1', 'm5.large', 0.035, '2026-10-04T00:00:00.000Z', { capacityType: 'spot', azCount: 6, spotTimestamp: '2026-09-30T00:00:00.000Z' }),
+      p('ap-south-1', 'm5.large', 0.02, '2026-10-05T00:00:00.000Z', { capacityType: 'spot', azCount: 3 }),
+    ],
+    [{ region: 'us-east-1', volumeType: 'gp3', usdPerGbMonth: 0.08, source: 'pricing page', asOf: '2026-08-21' }, { region: 'sa-east-1', volumeType: 'gp3', usdPerGbMonth: 0.152, source: 's', asOf: '2026-10-06T00:00:00.000Z' }],
+  )
+  t.equal(snap.price('us-east-1', 'm5.large')?.usdPerHour, 0.096, 'on demand by default')
+  t.equal(snap.price('us-east-1', 'm5.large', 'reserved-1y')?.usdPerHour, 0.06)
+  t.equal(snap.price('us-east-1', 'm5.large', 'spot')?.azCount, 6)
+  t.equal(snap.price('us-east-1', 'c5.large', 'spot'), undefined)
+  t.equal(snap.pricesIn('us-east-1')?.size, 2)
+  t.equal(snap.pricesIn('us-east-1', 'spot')?.size, 1)
+  t.ok(snap.hasRegion('us-east-1'))
+  t.notOk(snap.hasRegion('ap-south-1'), 'no on-demand prices there')
+  t.ok(snap.hasRegion('ap-south-1', 'spot'))
+  t.equal(snap.gp3Price('us-east-1')?.usdPerGbMonth, 0.08)
+  t.equal(snap.gp3Price('eu-west-1'), undefined)
+  t.same(snap.regions.map((r) => r.region), ['ap-south-1', 'sa-east-1', 'us-east-1'], 'every region with any price, sorted')
+  const us = snap.regionPrices('us-east-1')!
+  t.same([us.prices, us.oldestAsOf, us.newestAsOf], [2, '2026-10-01T00:00:00.000Z', '2026-10-02T00:00:00.000Z'], 'the top-level figures are on demand')
+  t.same(us.byCapacityType, {
+    'on-demand': { prices: 2, oldestAsOf: '2026-10-01T00:00:00.000Z', newestAsOf: '2026-10-02T00:00:00.000Z', sources: ['s'] },
+    'reserved-1y': { prices: 1, oldestAsOf: '2026-10-03T00:00:00.000Z', newestAsOf: '2026-10-03T00:00:00.000Z', sources: ['s'] },
+    spot: { prices: 1, oldestAsOf: '2026-10-04T00:00:00.000Z', newestAsOf: '2026-10-04T00:00:00.000Z', sources: ['s'] },
+  })
+  t.equal(us.gp3?.source, 'pricing page')
+  const ap = snap.regionPrices('ap-south-1')!
+  t.same([ap.prices, ap.oldestAsOf, Object.keys(ap.byCapacityType), ap.gp3], [0, '2026-10-05T00:00:00.000Z', ['spot'], null], 'spot only: 0 on demand, the dates of what it has')
+  t.same([snap.regionPrices('sa-east-1')?.prices, snap.regionPrices('sa-east-1')?.oldestAsOf], [0, '2026-10-06T00:00:00.000Z'], 'a gp3 price alone')
+})
+
 t.test('the answer cache keeps what is used, counts keys, and stays within its budget', async (t) => {
   const overhead = AnswerCache.keyBytes('a')
   const c = new AnswerCache(3 * (4 + overhead))

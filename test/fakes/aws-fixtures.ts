@@ -78,6 +78,14 @@ export function resetScenario(fake: FakeAws, s: Parameters<FakeAws['setScenario'
     ec2Throttle: undefined,
     pricingFailure: undefined,
     ec2Failure: undefined,
+    spotPrices: undefined,
+    regionCodes: undefined,
+    ec2Regions: undefined,
+    synthetic: undefined,
+    spotPageSize: undefined,
+    spotThrottle: undefined,
+    spotFailure: undefined,
+    regionFailure: undefined,
     ...s,
   })
 }

@@ -16,7 +16,7 @@ import { migrate, readMigrations } from '../../src/db/migrate.js'
 import { openPostgres } from '../../src/db/postgres.js'
 import { instanceTypeXml } from '../fakes/aws-fixtures.js'
 import { MIGRATIONS_DIR } from '../../src/paths.js'
-import { productJson, startFakeAws } from '../fakes/fake-aws.js'
+import { productJson, startFakeAws, storageProductJson } from '../fakes/fake-aws.js'
 import { backend, freshDatabase } from '../helper.js'
 
 const CLI = fileURLToPath(new URL('../../scripts/refresh.ts', import.meta.url))
@@ -167,7 +167,10 @@ if (backend !== 'postgres') {
     await t.test('SIGKILL inside the write transaction, before COMMIT', async (t) => {
       const fake = await startFakeAws({
         instanceTypes: seed.instanceTypes.map(typeXml),
-        products: seed.prices.filter((p) => p.region === 'us-east-1').map((p) => productJson(p.instanceType, (Math.round(p.usdPerHour * 1.03 * 1e6) / 1e6).toFixed(6))),
+        products: [
+          ...seed.prices.filter((p) => p.region === 'us-east-1').map((p) => productJson(p.instanceType, (Math.round(p.usdPerHour * 1.03 * 1e6) / 1e6).toFixed(6))),
+          storageProductJson('us-east-1', '0.08'), // the seed's gp3 price: without it the refresh would be refused
+        ],
       })
       t.teardown(() => fake.close())
 
