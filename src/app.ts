@@ -8,6 +8,7 @@ import { CatalogStore } from './catalog/store.js'
 import type { Config } from './config.js'
 import type { Db } from './db/db.js'
 import { migrate, readMigrations } from './db/migrate.js'
+import { loggerOptions } from './logging.js'
 import { openDb } from './db/open.js'
 import type { AppContext } from './http/context.js'
 import { DOC_ONLY_SCHEMAS, swaggerOptions } from './http/docs.js'
@@ -54,16 +55,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const requestIdPrefix = randomUUID().slice(0, 8)
   let requestSeq = 0
   const app = Fastify({
-    logger:
-      deps.logger === undefined
-        ? {
-            level: config.logLevel,
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers["x-slack-signature"]', 'req.headers.cookie'],
-              censor: '[redacted]',
-            },
-          }
-        : (deps.logger as boolean),
+    // JSON lines, or readable text in a terminal (LOG_FORMAT; src/logging.ts).
+    logger: deps.logger === undefined ? loggerOptions(config, process.stdout.isTTY === true) : (deps.logger as boolean),
     // A caller's own id is kept when it is sane; otherwise this process' random prefix and a sequence
     // number: unique across replicas and restarts, and cheaper than a UUID per request.
     genReqId: (req) => {

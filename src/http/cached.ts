@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify'
 import { ALWAYS, type Asked, type Rendered, type Validity } from '../answers/pipeline.js'
 import { conditionalGet, validatorsFor, type Validators } from './conditional.js'
 import { acceptsGzip, MIN_GZIP_BYTES } from './encoding.js'
+import { XLSX_TYPE } from './xlsx.js'
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -47,11 +48,11 @@ export function encodeKept(reply: FastifyReply, a: Asked, kept: KeptAnswer): Buf
 }
 
 /**
- * Whether an answer goes out gzipped to a client that takes it. A PNG is compressed already: gzip
- * would cost CPU and save nothing.
+ * Whether an answer goes out gzipped to a client that takes it. A PNG and a workbook (a zip) are
+ * compressed already: gzip would cost CPU and save nothing.
  */
 function compressible(r: Rendered): boolean {
-  return r.body.length >= MIN_GZIP_BYTES && r.type !== 'image/png'
+  return r.body.length >= MIN_GZIP_BYTES && r.type !== 'image/png' && r.type !== XLSX_TYPE
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { parseFields, toJsonSchema, type FieldTable, type Parsed } from '../domain/fields.js'
+import { TABLE_PARAMS } from '../answers/inputs.js'
 import { InputError } from '../domain/types.js'
 
 /**
@@ -24,7 +25,7 @@ export function bodySchema(table: FieldTable): object {
 }
 
 /** Query strings: values are text; a repeated parameter arrives as an array. */
-export function parseQuery<T extends FieldTable>(table: T, request: FastifyRequest, passThrough: readonly string[] = ['format']): Parsed<T> {
+export function parseQuery<T extends FieldTable>(table: T, request: FastifyRequest, passThrough: readonly string[] = TABLE_PARAMS): Parsed<T> {
   return parseFields(table, request.query, { textual: true, passThrough })
 }
 

@@ -2,46 +2,30 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { FORMAT_FIELD } from '../../answers/inputs.js'
 import { recommendationAnswer, type RecommendationAnswer } from '../../answers/recommendation.js'
 import { parseRequirements, REQUIREMENT_FIELDS } from '../../domain/requirements.js'
-import type { ScoredOption } from '../../domain/scoring.js'
 import { InputError, type Requirements } from '../../domain/types.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
-import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { TABLE_PARAMS, tableAnswer, wantsTable } from '../csv.js'
+import { RECOMMENDATION_TABLE } from '../tables.js'
 import { catalogStamp, catalogStampValidity } from '../../answers/answers.js'
 import { jsonAnswer, sendAnswer, type KeptAnswer } from '../cached.js'
 import type { Asked } from '../../answers/pipeline.js'
 import { querySchema } from '../input.js'
 import { answerResponse, errorResponses, NOT_MODIFIED, ref } from '../schemas.js'
 
-const CSV_COLUMNS: CsvColumn<ScoredOption & { rank: number }>[] = [
-  { name: 'rank', value: (o) => o.rank },
-  { name: 'id', value: (o) => o.id },
-  { name: 'plugin', value: (o) => o.plugin },
-  { name: 'variant', value: (o) => o.variant },
-  { name: 'name', value: (o) => o.name },
-  { name: 'score', value: (o) => o.score },
-  { name: 'verdict', value: (o) => o.verdict },
-  { name: 'blockers', value: (o) => o.blockers.map((b) => `${b.criterion}: ${b.reason}`).join(' | ') },
-  { name: 'instance_type', value: (o) => o.density.instanceType },
-  { name: 'mode', value: (o) => o.density.mode },
-  { name: 'max_pods_per_node', value: (o) => o.density.maxPodsPerNode },
-  { name: 'pods_for_workloads', value: (o) => o.density.podsForWorkloads },
-  { name: 'vpc_ips_per_node', value: (o) => o.density.vpcIpsPerNode },
-  { name: 'caveats', value: (o) => o.caveats.join(' | ') },
-  { name: 'explanation', value: (o) => o.explanation },
-  { name: 'references', value: (o) => o.references.join(' ') },
-]
+/** The CSV and workbook columns (src/http/tables.ts). */
+export const CSV_COLUMNS = RECOMMENDATION_TABLE.columns
 
 export async function recommendationRoutes(app: FastifyInstance): Promise<void> {
   // The answer depends on the requirements (parsed, with defaults: the canonical question) and the
   // catalog version; its price freshness holds over catalogStampValidity.
   const answers = app.ctx.answers
   const f = answers.freshness
-  const render = (request: FastifyRequest, a: Asked, req: Requirements): KeptAnswer => {
+  const render = (request: FastifyRequest, a: Asked, req: Requirements): KeptAnswer | Promise<KeptAnswer> => {
     const key = `recommend:${JSON.stringify(req)}`
     const answer = (): RecommendationAnswer => recommendationAnswer(a.snap, req, f)
     const valid = catalogStampValidity(a.snap, req.region, f)
-    if (!wantsCsv(request)) return jsonAnswer(a, key, answer, valid)
-    return csvAnswer(a, key, 'recommendation.csv', () => toCsv(CSV_COLUMNS, answer().options.map((o, i) => ({ ...o, rank: i + 1 }))), valid)
+    if (!wantsTable(request)) return jsonAnswer(a, key, answer, valid)
+    return tableAnswer(request, a, key, RECOMMENDATION_TABLE, () => answer().options.map((o, i) => ({ ...o, rank: i + 1 })), valid)
   }
 
   const description =
@@ -66,7 +50,7 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
         throw new InputError('body', 'a JSON object of requirements is required (Content-Type: application/json); {} takes every default')
       }
       const a = answers.current()
-      return sendAnswer(reply, a, render(request, a, parseRequirements(request.body, { textual: false })))
+      return sendAnswer(reply, a, await render(request, a, parseRequirements(request.body, { textual: false })))
     },
   )
 
@@ -84,7 +68,7 @@ export async function recommendationRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request, reply) => {
       const a = answers.current()
-      return sendAnswer(reply, a, render(request, a, parseRequirements(request.query, { textual: true, passThrough: ['format'] })))
+      return sendAnswer(reply, a, await render(request, a, parseRequirements(request.query, { textual: true, passThrough: TABLE_PARAMS })))
     },
   )
 }
