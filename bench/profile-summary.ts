@@ -57,9 +57,21 @@ const inSrc = (...dirs: string[]) => (_f: CallFrame, m: string) => dirs.some((d)
 export const CATEGORIES: Rule[] = [
   ['GC', (f) => f.functionName === '(garbage collector)'],
   ['idle', (f) => f.functionName === '(idle)'],
-  ['JSON serialisation (JSON.stringify, UTF-8 bytes)', (f, m) => (m === '(V8 builtins and native)' && /^(stringify|JSON\.stringify|SerializeJSON|utf8Write|byteLengthUtf8)/.test(f.functionName)) || m === 'node:buffer'],
+  // JSON.stringify runs in C++ and is sampled as the self time of its caller: jsonBytes and its helpers in
+  // pipeline.ts, or before them jsonAnswer's render closure in cached.ts (anonymous), which does nothing
+  // else but call answer() (a frame of its own) and encode.
+  [
+    'JSON serialisation (JSON.stringify, UTF-8 bytes)',
+    (f, m) =>
+      (m === '(V8 builtins and native)' && /^(stringify|JSON\.stringify|SerializeJSON|utf8Write|byteLengthUtf8)/.test(f.functionName)) ||
+      m === 'node:buffer' ||
+      (m === 'src/http/cached.ts' && f.functionName === '') ||
+      (m === 'src/answers/pipeline.ts' && ['jsonBytes', 'put', 'putByte', 'putElements', 'bigFirstItem'].includes(f.functionName)),
+  ],
+  ['CSV rendering', inSrc('src/http/csv.ts')],
   ['answer cache (keys, lookups, keeping, eviction, size estimates)', inSrc('src/answers/cache.ts', 'src/answers/pipeline.ts', 'src/http/cached.ts')],
   ['scoring (recommendation engine)', inSrc('src/domain/scoring', 'src/domain/cni-options.ts', 'src/answers/recommendation.ts')],
+  ['configuration to apply (a recommendation\'s settings and YAML)', inSrc('src/domain/configuration.ts')],
   ['max-pods computation (density)', inSrc('src/domain/density.ts')],
   ['capacity plan and VPC addresses', inSrc('src/domain/capacity.ts', 'src/domain/vpc-ips.ts', 'src/domain/cidr.ts')],
   ['parsing the question (field tables)', inSrc('src/domain/fields.ts', 'src/domain/requirements.ts', 'src/http/input.ts', 'src/http/json-body.ts')],

@@ -264,6 +264,18 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
 }
 
+/** Waits until a server has finished what it still had to do (its CPU time stops growing for 100 ms), at most 10 s. */
+async function settle(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000
+  let last = cpuSeconds(pid)
+  while (Date.now() < deadline) {
+    await sleep(100)
+    const now = cpuSeconds(pid)
+    if (now - last < 0.002) return
+    last = now
+  }
+}
+
 interface Measured {
   res: autocannon.Result
   /** The server's CPU per answered request, µs: what an answer costs, whoever is the bottleneck. */
@@ -277,23 +289,31 @@ interface Measured {
  * string with a JavaScript HTTP parser, so on big answers it saturates its core before the server does;
  * requests/s then measure the load generator, and the server's CPU per request is the fair comparison.
  */
-async function measure(port: number, pid: number, s: Scenario, pool = ''): Promise<Measured> {
+async function measure(port: number, pid: number, s: Scenario, pool = '', amount?: number): Promise<Measured> {
   const before = cpuSeconds(pid)
   const started = performance.now()
-  const res = await load(port, s, pool)
+  const res = await load(port, s, pool, amount)
   const seconds = (performance.now() - started) / 1000
   const used = cpuSeconds(pid) - before
   return { res, cpuUs: (used * 1e6) / Math.max(1, res.requests.total), busy: (100 * used) / seconds }
 }
 
-function load(port: number, s: Scenario, pool = ''): Promise<autocannon.Result> {
+/**
+ * One run of autocannon: for DURATION seconds, or (`amount`) until that many answers came back. A run by
+ * time ends with up to CONNECTIONS requests the server has started on but autocannon no longer counts; for
+ * an answer of 30 ms that is a second and a half of CPU charged to the answers it did count. The measured
+ * rounds of a miss row therefore send a fixed number of requests, about DURATION seconds' worth at the rate
+ * of the warm-up, and wait for every answer.
+ */
+function load(port: number, s: Scenario, pool = '', amount?: number): Promise<autocannon.Result> {
+  const length = amount === undefined ? { duration: DURATION } : { amount }
   if (s.miss) {
     // autocannon (9.x) builds each request afresh through setupRequest: the next question, never asked before.
     const questions = s.miss.questions
     return autocannon({
       url: `http://127.0.0.1:${port}`,
       connections: CONNECTIONS,
-      duration: DURATION,
+      ...length,
       requests: [
         {
           method: s.method,
@@ -313,7 +333,7 @@ function load(port: number, s: Scenario, pool = ''): Promise<autocannon.Result> 
     headers: headersOf(s),
     body: s.body,
     connections: CONNECTIONS,
-    duration: DURATION,
+    ...length,
   })
 }
 
@@ -477,14 +497,17 @@ async function main(): Promise<void> {
       const pool = String(i)
       // Counted from before the warm-up: in a miss row not one request may find its answer kept.
       const lookupsBefore = await answerLookups(SERVICE_PORT)
-      await load(SERVICE_PORT, { ...s }, pool) // warm-up (JIT, caches) at the same load
-      await load(BASELINE_PORT, s, pool)
+      const warmSvc = await load(SERVICE_PORT, { ...s }, pool) // warm-up (JIT, caches) at the same load
+      await settle(service.pid!) // a run by time leaves requests in flight: their CPU is not the next round's
+      const warmBase = await load(BASELINE_PORT, s, pool)
+      await settle(baseline.pid!)
+      const amountOf = (w: autocannon.Result): number | undefined => (s.miss ? Math.max(2 * CONNECTIONS, Math.round(w.requests.total)) : undefined)
       const rounds: Array<{ svc: Measured; base: Measured; ratio: number; cpuRatio: number }> = []
       for (let r = 0; r < ROUNDS; r++) {
         const from = micros()
-        const svc = await measure(SERVICE_PORT, service.pid!, s, pool)
+        const svc = await measure(SERVICE_PORT, service.pid!, s, pool, amountOf(warmSvc))
         windows.push({ name: s.name, from, to: micros() })
-        const base = await measure(BASELINE_PORT, baseline.pid!, s, pool)
+        const base = await measure(BASELINE_PORT, baseline.pid!, s, pool, amountOf(warmBase))
         rounds.push({ svc, base, ratio: svc.res.requests.average / base.res.requests.average, cpuRatio: base.cpuUs / svc.cpuUs })
       }
       const lookupsAfter = await answerLookups(SERVICE_PORT)

@@ -176,9 +176,23 @@ function loadPickLists() {
   return pickLists
 }
 
+/** Every instance type, page by page (the JSON list comes in pages of at most 500; nextCursor is the next). */
+async function allTypes() {
+  const items = []
+  let cursor = null
+  for (let page = 0; page < 20; page++) {
+    const res = await getJson(`v1/instance-types?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    if (!res.ok || !res.body || !Array.isArray(res.body.items)) return { ok: false, body: null }
+    items.push(...res.body.items)
+    cursor = res.body.nextCursor
+    if (!cursor) break
+  }
+  return { ok: true, body: { items } }
+}
+
 async function fillPickLists() {
   try {
-    const [types, catalog] = await Promise.all([getJson('v1/instance-types'), getJson('v1/catalog')])
+    const [types, catalog] = await Promise.all([allTypes(), getJson('v1/catalog')])
     if (types.ok && types.body && Array.isArray(types.body.items)) {
       catalogTypes = new Map(types.body.items.map((t) => [t.name, t]))
       $('type-options').replaceChildren(
@@ -263,6 +277,30 @@ function densityLine(d) {
     (d.vpcIpsPerNode != null ? `, ${formatNumber(d.vpcIpsPerNode)} VPC ${d.vpcIpsPerNode === 1 ? 'IP' : 'IPs'} per node.` : '.')
 }
 
+/** The files to apply for an option (configuration: src/domain/configuration.ts), each with its values and why. */
+function configurationOf(o) {
+  const c = o.configuration
+  if (!c) return null
+  return h('details', { class: 'configuration' },
+    h('summary', {}, 'Configuration to apply'),
+    h('p', { text: c.summary }),
+    h('p', { class: 'help', text: c.maxPodsReason }),
+    c.steps.length ? h('ol', {}, c.steps.map((s) => h('li', { text: s }))) : null,
+    c.artifacts.map((a) =>
+      h('div', { class: 'artifact', 'data-artifact': a.id },
+        h('h5', {}, a.title, ' ', h('code', { text: a.filename })),
+        h('p', { class: 'help' }, 'Apply: ', h('code', { text: a.apply })),
+        h('pre', { class: 'artifact-content', tabindex: '0', 'aria-label': `${a.filename}` }, h('code', { text: a.content })),
+        h('details', {},
+          h('summary', {}, 'Why each value'),
+          h('div', { class: 'table-scroll' },
+            h('table', { class: 'criteria' },
+              h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Setting'), h('th', { scope: 'col' }, 'Value'), h('th', { scope: 'col' }, 'Why'))),
+              h('tbody', {}, a.values.map((v) => h('tr', {}, h('th', { scope: 'row' }, h('code', { text: v.path })), h('td', {}, h('code', { text: v.value })), h('td', { text: v.reason }))))))),
+      )),
+  )
+}
+
 function optionItem(o) {
   const score = Math.max(0, Math.min(100, Number(o.score) || 0))
   const fill = h('span', { class: 'score-fill' })
@@ -298,6 +336,7 @@ function optionItem(o) {
     ),
     h('p', { class: 'density', text: densityLine(o.density) }),
     blocked ? null : h('p', { class: 'explanation', text: o.explanation }),
+    configurationOf(o),
     o.blockers && o.blockers.length
       ? h('div', { class: 'blockers' }, h('h5', { text: 'Blocked because' }),
           h('ul', {}, o.blockers.map((b) => h('li', {}, h('strong', { text: `${b.criterion}: ` }), b.reason))))
@@ -373,6 +412,8 @@ function renderCharts(rec, params) {
   const plan = new URLSearchParams({ totalPods, podCpu: control('podCpu').value || '0.1', podMemoryMiB: control('podMemoryMiB').value || '128', mode })
   if (params.get('region')) plan.set('region', params.get('region'))
   if (ds) plan.set('daemonSetsPerNode', ds)
+  // The density the question asks each node to reach: types that cannot reach it are not drawn.
+  if (params.get('podsPerNode')) plan.set('podsPerNode', params.get('podsPerNode'))
   if (control('costScope').value === 'mine') plan.set('instanceTypes', chosenTypes.join(','))
   const csv = `v1/capacity-plans?${plan}&format=csv`
   if (width !== 720) plan.set('width', String(width))
@@ -383,7 +424,8 @@ function renderCharts(rec, params) {
   costImg.src = `v1/charts/cost-per-pod.svg?${plan}`
   $('chart-cost-caption').replaceChildren(
     `Cost per pod-month in ${mode} mode (${best && best.name ? `the mode of ${best.name}` : 'the default mode'}), on-demand. `,
-    h('a', { href: csv }, 'The whole capacity plan as CSV'), '. ',
+    h('a', { href: csv }, 'The whole capacity plan as CSV'), ' or ',
+    h('a', { href: csv.replace(/format=csv$/, 'format=xlsx'), download: true }, 'as a workbook (.xlsx)'), '. ',
     h('a', { href: costImg.src }, 'Open the SVG'), '.',
   )
 }
@@ -398,7 +440,19 @@ const gqlValue = (name, v) => {
 function renderShare(params) {
   const req = requirementsOf(params)
   $('share-link').value = location.href
-  $('share-csv').value = new URL(`v1/recommendations?${req}${req.toString() ? '&' : ''}format=csv`, location.href).href
+  const table = (format) => new URL(`v1/recommendations?${req}${req.toString() ? '&' : ''}format=${format}`, location.href).href
+  const csv = table('csv')
+  $('share-csv').value = csv
+  // A formula and an M query that fetch the same CSV; the quotes inside are doubled as each language wants.
+  $('share-importdata').value = `=IMPORTDATA("${csv.replace(/"/g, '""')}")`
+  $('share-powerquery').value = [
+    'let',
+    `    Source = Csv.Document(Web.Contents("${csv.replace(/"/g, '""')}"), [Delimiter = ",", Encoding = 65001, QuoteStyle = QuoteStyle.Csv]),`,
+    '    Answer = Table.PromoteHeaders(Source, [PromoteAllScalars = true])',
+    'in',
+    '    Answer',
+  ].join('\n')
+  $('share-xlsx').href = table('xlsx')
   const args = [...req].map(([k, v]) => `${k}: ${gqlValue(k, v)}`).join(', ')
   $('share-graphql').value = [
     '{',

@@ -13,6 +13,8 @@ export interface Config {
   slackSigningSecret: string | null
   awsRegion: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** json: one JSON object a line; pretty: pino-pretty's text; auto: pretty when stdout is a terminal (src/logging.ts). */
+  logFormat: 'auto' | 'json' | 'pretty'
   /** Prices older than this are reported as stale. */
   priceMaxAgeDays: number
   /** The answer pipeline's one cache, in MiB: everything kept per catalog version, keys included. */
@@ -21,6 +23,11 @@ export interface Config {
   catalogPollSeconds: number
   /** Public base URL used in links (Slack answers); defaults to http://localhost:PORT. */
   publicUrl: string
+  /**
+   * Where Slack fetches chart images from: PUBLIC_URL when it is set, else null and `/cni` answers carry
+   * no image blocks (Slack's servers fetch the images themselves and cannot reach a localhost default).
+   */
+  imageBaseUrl: string | null
   /**
    * How long a client or an HTTP cache may keep an answer to a GET without asking again (Cache-Control
    * max-age; src/http/conditional.ts): never past the moment its price age moves. 0 = always revalidate.
@@ -194,6 +201,17 @@ function logLevelSetting(env: NodeJS.ProcessEnv): Config['logLevel'] {
   return logLevel as Config['logLevel']
 }
 
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
+
+function logFormatSetting(env: NodeJS.ProcessEnv): Config['logFormat'] {
+  const raw = (env.LOG_FORMAT ?? '').trim().toLowerCase()
+  if (raw === '') return 'auto'
+  if (!(LOG_FORMATS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}; got "${env.LOG_FORMAT}"`)
+  }
+  return raw as Config['logFormat']
+}
+
 function awsRegionSetting(env: NodeJS.ProcessEnv): string {
   const awsRegion = (env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1').trim()
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(awsRegion)) {
@@ -226,11 +244,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slackSigningSecret: read(() => optionalSecret(env, 'SLACK_SIGNING_SECRET', 8), null),
     awsRegion: read(() => awsRegionSetting(env), 'us-east-1'),
     logLevel: read(() => logLevelSetting(env), 'info'),
+    logFormat: read(() => logFormatSetting(env), 'auto'),
     priceMaxAgeDays: read(() => integer(env, 'PRICE_MAX_AGE_DAYS', 180, 1, 3650), 180),
     // 64 MiB keeps a replica well under the 512 Mi pod limit in deploy/ with the catalog and runtime.
     memoryCacheMb: read(() => integer(env, 'MEMORY_CACHE_MB', 64, 0, 4096), 64),
     catalogPollSeconds: read(() => integer(env, 'CATALOG_POLL_SECONDS', 30, 1, 3600), 30),
     publicUrl: read(() => publicUrlSetting(env, port), `http://localhost:${port}`),
+    imageBaseUrl: (env.PUBLIC_URL ?? '').trim() === '' ? null : read(() => publicUrlSetting(env, port), null),
     metrics: read(() => metricsSetting(env, port), 'on'),
     // 5 minutes: a catalog refresh (rare, by an admin or the CronJob) reaches every client within that; an
     // unchanged answer then costs a 304. At most a day: price freshness moves daily anyway.

@@ -12,6 +12,7 @@ t.test('defaults', async (t) => {
   t.equal(c.awsRegion, 'us-east-1')
   t.equal(c.logLevel, 'info')
   t.equal(c.publicUrl, 'http://localhost:3000')
+  t.equal(c.imageBaseUrl, null, 'no PUBLIC_URL: Slack answers carry no images Slack could not fetch')
   t.equal(c.rateLimitMax, 600)
   t.equal(c.rateLimitWindowSeconds, 60)
   t.same(c.corsOrigins, [], 'CORS off')
@@ -36,6 +37,7 @@ t.test('values are read', async (t) => {
   t.equal(c.awsRegion, 'eu-west-1')
   t.equal(c.logLevel, 'debug')
   t.equal(c.publicUrl, 'https://cni.example.com')
+  t.equal(c.imageBaseUrl, 'https://cni.example.com')
   t.equal(c.refreshTimeoutSeconds, 60)
 })
 

@@ -1,11 +1,13 @@
 // The answers every door gives: the catalog snapshot plus the pure domain engines, shaped as the
 // contract says. REST, GraphQL and Slack call these and only render; nothing here knows about HTTP.
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
-import { capacityPlan, type CapacityPlan } from '../domain/capacity.js'
+import { capacityPlan, rankCapacityRows, type CapacityPlan, type CapacityRow, type PlanRanking } from '../domain/capacity.js'
 import { isEksNode, maxPods, maxPodsAllModes, type MaxPodsResult } from '../domain/density.js'
-import type { Parsed } from '../domain/fields.js'
+import { show, type Parsed } from '../domain/fields.js'
+import { describeFilter, filterFields, filterOf, matchesFilter, type TypeFilter } from '../domain/type-filters.js'
+import { compareTypeNames, nearestNames, naturalCompare } from '../domain/type-names.js'
 import { MODES, NotFoundError, type InstanceType, type Mode } from '../domain/types.js'
-import type { CAPACITY_FIELDS, MAX_PODS_FIELDS } from './inputs.js'
+import type { CAPACITY_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS, PAGE_FIELDS } from './inputs.js'
 import { InputError } from '../domain/types.js'
 import { within, type Asked, type Freshness, type Validity } from './pipeline.js'
 
@@ -67,6 +69,11 @@ export function catalogSummary(snap: CatalogSnapshot, f: Freshness) {
       priceAgeDays: stamp.priceAgeDays ?? 0,
       stale: stamp.stale,
       sources: r.sources,
+      // Per price kind: how many types, and when (issue 20); the kinds a region lacks are absent.
+      byCapacityType: Object.fromEntries(
+        Object.entries(r.byCapacityType).map(([kind, k]) => [kind, { prices: k.prices, pricesAsOf: k.oldestAsOf, newestAsOf: k.newestAsOf, sources: k.sources }]),
+      ),
+      gp3: r.gp3 ? { usdPerGbMonth: r.gp3.usdPerGbMonth, source: r.gp3.source, asOf: r.gp3.asOf } : null,
     }
   })
   return {
@@ -118,31 +125,123 @@ export function instanceTypeView(a: Asked, it: InstanceType, region: string): In
   })
 }
 
-function suggestions(snap: CatalogSnapshot, name: string): string[] {
-  const family = name.split('.')[0] ?? ''
-  const sameFamily = snap.typeList.filter((t) => t.family === family).map((t) => t.name)
-  if (sameFamily.length) return sameFamily.slice(0, 8)
-  return snap.typeList
-    .map((t) => t.name)
-    .filter((n) => n.startsWith(name.slice(0, 2)))
-    .slice(0, 8)
+/** A catalog version's names in list order, worked out once per version (a reference list, a few kB). */
+interface Names {
+  /** Every type, by family then size as AWS lists them (compareTypeNames): the order of every list. */
+  types: readonly InstanceType[]
+  typeNames: readonly string[]
+  families: readonly string[]
+  familySet: ReadonlySet<string>
+}
+const namesOf = new WeakMap<CatalogSnapshot, Names>()
+
+export function catalogNames(snap: CatalogSnapshot): Names {
+  let n = namesOf.get(snap)
+  if (n === undefined) {
+    const types = [...snap.typeList].sort((a, b) => compareTypeNames(a.name, b.name))
+    const families = [...new Set(types.map((t) => t.family))].sort(naturalCompare)
+    n = { types, typeNames: types.map((t) => t.name), families, familySet: new Set(families) }
+    namesOf.set(snap, n)
+  }
+  return n
 }
 
-/** The instance type, or a 404 naming it (with the nearest names the catalog has). */
+/** Every instance type of the catalog version in list order (by family, then by size). */
+export function orderedTypes(snap: CatalogSnapshot): readonly InstanceType[] {
+  return catalogNames(snap).types
+}
+
+const clipName = (name: string) => (name.length > 60 ? `${name.slice(0, 60)}…` : name)
+
+/** The instance type, or a 404 naming it (with the names nearest by edit distance). */
 export function findInstanceType(snap: CatalogSnapshot, name: string, field = 'name'): InstanceType {
   const it = snap.instanceType(name)
   if (it) return it
-  const near = suggestions(snap, name)
-  const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name
-  throw new NotFoundError(
-    field,
-    `unknown instance type "${shown}" in catalog version ${snap.version}` +
-      (near.length ? `; did you mean ${near.join(', ')}?` : '; GET /v1/instance-types lists them'),
+  throw new NotFoundError(field, unknownTypeMessage(snap, name))
+}
+
+/** "unknown instance type "m5.larg" in catalog version 3; did you mean m5.large, m5.xlarge?" */
+export function unknownTypeMessage(snap: CatalogSnapshot, name: string): string {
+  const near = nearestNames(name, catalogNames(snap).typeNames)
+  return (
+    `unknown instance type "${clipName(name)}" in catalog version ${snap.version}` +
+    (near.length ? `; did you mean ${near.join(', ')}?` : '; GET /v1/instance-types lists them')
   )
 }
 
-export function listInstanceTypes(a: Asked, q: { family: string | null; region: string }): InstanceTypeView[] {
-  return a.snap.typeList.filter((t) => q.family === null || t.family === q.family).map((t) => instanceTypeView(a, t, q.region))
+/** A family the catalog has, or a 404 naming it with the nearest families by edit distance. */
+export function requireFamily(snap: CatalogSnapshot, family: string, field = 'family'): void {
+  const names = catalogNames(snap)
+  if (names.familySet.has(family)) return
+  const near = nearestNames(family, names.families, 5, naturalCompare)
+  throw new NotFoundError(
+    field,
+    `unknown instance family "${clipName(family)}" in catalog version ${snap.version}` +
+      (near.length ? `; did you mean ${near.join(', ')}?` : `; the families are ${names.families.slice(0, 12).join(', ')}, … (GET /v1/instance-types lists the types)`),
+  )
+}
+
+export type InstanceTypesQuery = Parsed<typeof INSTANCE_TYPES_FIELDS>
+
+/** The catalog's types that meet the query's filters, in list order; an unknown family is a 404. */
+export function listInstanceTypes(a: Asked, q: InstanceTypesQuery): InstanceTypeView[] {
+  const f = filterOf(q)
+  if (f.family !== null) requireFamily(a.snap, f.family)
+  const out: InstanceTypeView[] = []
+  for (const t of orderedTypes(a.snap)) if (matchesFilter(t, f)) out.push(instanceTypeView(a, t, q.region))
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages of a list
+// ---------------------------------------------------------------------------------------------
+
+export type PageQuery = Parsed<typeof PAGE_FIELDS>
+
+export interface Page<T> {
+  items: T[]
+  /** Give it as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null
+  /** Items of the whole (filtered) list. */
+  totalItems: number
+  limit: number
+}
+
+// A cursor is the name of the last item shown, so the next page starts after it in list order: it
+// survives a new catalog version (a removed type still has its place in the order) and any filter.
+const CURSOR_PREFIX = 'after:'
+
+export function encodeCursor(lastName: string): string {
+  return Buffer.from(CURSOR_PREFIX + lastName, 'utf8').toString('base64url')
+}
+
+function decodeCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8')
+  const name = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : ''
+  if (!/^[a-z0-9][a-z0-9.-]{0,99}$/.test(name)) {
+    throw new InputError('cursor', `cursor must be the nextCursor of an earlier page (or absent for the first page); got ${show(cursor)}`)
+  }
+  return name
+}
+
+/** One page of a list kept in list order (compareTypeNames on `name`). */
+export function pageOf<T extends { name: string }>(all: readonly T[], q: PageQuery): Page<T> {
+  let start = 0
+  if (q.cursor !== null) {
+    const after = decodeCursor(q.cursor)
+    // The first item after the cursor's name: a binary search, as the list is in that order.
+    let lo = 0
+    let hi = all.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareTypeNames(all[mid]!.name, after) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    start = lo
+  }
+  const items = all.slice(start, start + q.limit)
+  const more = start + items.length < all.length
+  return { items, nextCursor: more && items.length > 0 ? encodeCursor(items[items.length - 1]!.name) : null, totalItems: all.length, limit: q.limit }
 }
 
 export type MaxPodsQuery = Parsed<typeof MAX_PODS_FIELDS>
@@ -155,9 +254,37 @@ export function maxPodsAnswer(a: Asked, name: string, q: MaxPodsQuery, field = '
 
 export type CapacityQuery = Parsed<typeof CAPACITY_FIELDS>
 
-export interface CapacityPlanAnswer extends CapacityPlan {
+/** What a plan's prices are and how many of its types have one: the answer says so before any claim. */
+export interface PlanPricing {
+  region: string
+  /** The kind of price in the cost columns (on-demand Linux, per hour). */
+  capacityType: 'on-demand'
+  /** Distinct instance types that can serve the workload (in at least one of the plan's modes)… */
+  types: number
+  /** …and how many of them have a price in the region. */
+  priced: number
+  /** Every type that can serve has a price: only then is the first row "the cheapest". */
+  complete: boolean
+  ranking: PlanRanking
+  /** "38 of 40 types priced in eu-west-1 (on-demand)". */
+  summary: string
+  /** What to do about missing prices (a refresh), or null when none are missing. */
+  hint: string | null
+}
+
+export interface CapacityPlanAnswer extends Omit<CapacityPlan, 'input'> {
+  input: CapacityPlan['input'] & { modes: Mode[]; podsPerNode: number | null }
+  /** The modes compared, in the order asked (one row per instance type and mode). */
+  modes: Mode[]
+  /** The filters applied to the candidate types, with what was assumed (a whole-catalog plan: arch amd64). */
+  filters: TypeFilter
   region: string
   totalRows: number
+  pricing: PlanPricing
+  /** What was assumed that the question did not say. */
+  assumptions: string[]
+  /** How the rows are ordered and what the prices allow to be said. */
+  explanation: string
   catalog: CatalogStamp
   references: string[]
 }
@@ -166,48 +293,137 @@ export const CAPACITY_REFERENCES = [
   'https://github.com/aws/amazon-vpc-cni-k8s/blob/master/docs/eni-and-ip-target.md',
   'https://github.com/aws/amazon-vpc-cni-k8s/blob/master/misc/eni-max-pods.txt',
   'https://karpenter.sh/docs/reference/instance-types/',
+  'https://karpenter.sh/docs/concepts/scheduling/#well-known-labels',
   'https://aws.amazon.com/ec2/pricing/on-demand/',
 ]
+
+/**
+ * The one place a plan reads prices: per instance type, $/hour in the question's region, or null.
+ * (Capacity types, storage and fees are read here too when they come.)
+ */
+export interface PlanPrices {
+  capacityType: PlanPricing['capacityType']
+  priceOf: (name: string) => number | null
+}
+
+export function planPrices(snap: CatalogSnapshot, q: CapacityQuery): PlanPrices {
+  const prices = snap.pricesIn(q.region)
+  return { capacityType: 'on-demand', priceOf: (name) => prices?.get(name)?.usdPerHour ?? null }
+}
+
+/** The candidate types of a plan: the listed ones, or the family's, or the whole catalog; then the filters. */
+function planCandidates(snap: CatalogSnapshot, q: CapacityQuery): { candidates: InstanceType[]; filter: TypeFilter; assumptions: string[] } {
+  let filter = filterOf(q)
+  const assumptions: string[] = []
+  if (filter.family !== null) requireFamily(snap, filter.family)
+  let pool: readonly InstanceType[]
+  if (q.instanceTypes) {
+    pool = q.instanceTypes.map((n) => findInstanceType(snap, n, 'instanceTypes'))
+  } else {
+    if (filter.family === null && filter.arch === null) {
+      // Mixing arm64 and amd64 types in one ranking compares nodes that cannot run the same images.
+      filter = { ...filter, arch: 'amd64' }
+      assumptions.push('No instanceTypes or family asked: the whole catalog, amd64 types only (arch=arm64 for Graviton, arch=any for both).')
+    }
+    pool = orderedTypes(snap)
+  }
+  const candidates = pool.filter((t) => matchesFilter(t, filter))
+  if (candidates.length === 0) {
+    const fields = filterFields(filter)
+    // Name the family when it alone leaves nothing of the listed types; else the first filter set.
+    const familyAlone = filter.family !== null && !pool.some((t) => t.family === filter.family)
+    const field = familyAlone ? 'family' : (fields.find((f) => f !== 'family') ?? 'family')
+    const of = q.instanceTypes ? 'of instanceTypes' : 'in the catalog'
+    throw new NotFoundError(field, `no instance type ${of} matches ${describeFilter(filter)} (catalog version ${snap.version})`)
+  }
+  return { candidates, filter, assumptions }
+}
+
+function pricingOf(rows: readonly CapacityRow[], region: string, capacityType: PlanPricing['capacityType']): PlanPricing {
+  const serving = new Set<string>()
+  const priced = new Set<string>()
+  for (const r of rows) {
+    if (r.reason !== null) continue
+    serving.add(r.instanceType)
+    if (r.usdPerHour !== null) priced.add(r.instanceType)
+  }
+  const types = serving.size
+  const n = priced.size
+  const complete = n === types
+  const ranking: PlanRanking = n === 0 && types > 0 ? 'nodes' : 'cost'
+  return {
+    region,
+    capacityType,
+    types,
+    priced: n,
+    complete,
+    ranking,
+    summary: `${n} of ${types} ${types === 1 ? 'type' : 'types'} priced in ${region} (${capacityType})`,
+    hint: complete
+      ? null
+      : `The catalog has no ${capacityType} price in ${region} for ${types - n} of these types: a catalog refresh ` +
+        `(POST /v1/admin/refresh with {"regions":["${region}"]}, or the refreshCatalog mutation) fetches the region's prices from the AWS Pricing API.`,
+  }
+}
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a')
+
+function planExplanation(p: PlanPricing): string {
+  if (p.types === 0) return 'No instance type here can serve this workload as asked: each row says why.'
+  if (p.ranking === 'nodes') {
+    return `No type here has ${article(p.capacityType)} ${p.capacityType} price in ${p.region} (${p.summary}), so the rows are ranked by nodes, fewest first, and no cost is given. ${p.hint}`
+  }
+  if (!p.complete) {
+    return `${p.summary}: the priced rows are ranked by monthly cost, then the unpriced ones by nodes; a type without a price may be cheaper than the first row. ${p.hint}`
+  }
+  return `Every type here is priced in ${p.region} (${p.capacityType}): rows ranked by monthly cost (nodes × $/hour × 730 h), cheapest first.`
+}
 
 export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: Freshness): CapacityPlanAnswer {
   if (q.totalPods === null) {
     throw new InputError('totalPods', 'totalPods is required: the number of workload pods in the cluster, a whole number from 1 to 10000000')
   }
-  let candidates: InstanceType[]
-  if (q.instanceTypes) {
-    candidates = q.instanceTypes.map((n) => findInstanceType(snap, n, 'instanceTypes'))
-    if (q.family) candidates = candidates.filter((t) => t.family === q.family)
-  } else {
-    candidates = q.family ? snap.typeList.filter((t) => t.family === q.family) : [...snap.typeList]
+  if (q.mode !== null && q.modes !== null) {
+    throw new InputError('modes', `give mode (one) or modes (several, comma-separated), not both; got mode=${q.mode} and modes=${q.modes.join(',')}`)
   }
-  if (candidates.length === 0) {
-    throw new NotFoundError('family', `no instance type of family "${q.family}" in the catalog`)
-  }
+  const modes: Mode[] = q.modes ? (q.modes as Mode[]) : [q.mode ?? 'secondary-ip']
+  const { candidates, filter, assumptions } = planCandidates(snap, q)
   const warm: Record<string, number> = {}
   for (const k of ['warmEniTarget', 'warmIpTarget', 'minimumIpTarget', 'warmPrefixTarget'] as const) {
     if (q[k] !== null) warm[k] = q[k]
   }
-  const prices = snap.pricesIn(q.region)
-  const plan = capacityPlan(
-    {
-      totalPods: q.totalPods,
-      mode: q.mode,
-      podCpuMilli: Math.max(1, Math.round(q.podCpu * 1000)),
-      podMemoryMiB: q.podMemoryMiB,
-      daemonSetsPerNode: q.daemonSetsPerNode,
-      maxPodsCap: q.maxPodsCap,
-      os: q.os,
-      ...warm,
-    },
-    candidates,
-    (name) => prices?.get(name)?.usdPerHour ?? null,
+  const prices = planPrices(snap, q)
+  const plans = modes.map((mode) =>
+    capacityPlan(
+      {
+        totalPods: q.totalPods!,
+        mode,
+        podCpuMilli: Math.max(1, Math.round(q.podCpu * 1000)),
+        podMemoryMiB: q.podMemoryMiB,
+        daemonSetsPerNode: q.daemonSetsPerNode,
+        maxPodsCap: q.maxPodsCap,
+        os: q.os,
+        minPodsPerNode: q.podsPerNode,
+        ...warm,
+      },
+      candidates,
+      prices.priceOf,
+    ),
   )
-  const rows = q.limit !== null ? plan.rows.slice(0, q.limit) : plan.rows
+  const all = plans.length === 1 ? plans[0]!.rows : plans.flatMap((p) => p.rows)
+  const pricing = pricingOf(all, q.region, prices.capacityType)
+  const ranked = plans.length === 1 && pricing.ranking === 'cost' ? all : rankCapacityRows(all, pricing.ranking)
+  const rows = q.limit !== null ? ranked.slice(0, q.limit) : ranked
   return {
-    ...plan,
+    input: { ...plans[0]!.input, modes, podsPerNode: q.podsPerNode },
+    modes,
+    filters: filter,
     rows,
     region: q.region,
-    totalRows: plan.rows.length,
+    totalRows: ranked.length,
+    pricing,
+    assumptions,
+    explanation: planExplanation(pricing),
     catalog: catalogStamp(snap, q.region, f),
     references: CAPACITY_REFERENCES,
   }

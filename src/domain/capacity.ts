@@ -2,7 +2,7 @@
 // how many nodes, VPC addresses and dollars a workload takes. Pure: prices come in as a lookup.
 import { hostNetworkPods, maxPods, podCounts, requireIntegerAtLeast } from './density.js'
 import { compareTypeNames } from './type-names.js'
-import { InputError, MODES, NODE_OS, type InstanceType, type Mode, type NodeOs } from './types.js'
+import { CAPACITY_TYPES, InputError, MODES, NODE_OS, type CapacityType, type InstanceType, type Mode, type NodeOs } from './types.js'
 import { clusterVpcIps, readSettings, spreadPods, type ClusterVpcIps, type WarmPool } from './vpc-ips.js'
 
 export const HOURS_PER_MONTH = 730
@@ -29,6 +29,8 @@ export interface CapacityInput extends WarmPool {
   os?: NodeOs
   /** Workload pods each node must be able to run (podsPerNode): a type short of it cannot serve. */
   minPodsPerNode?: number | null
+  /** Which price priceOf gives (on-demand, spot, reserved-1y): for the words only. Default on-demand. */
+  capacityType?: CapacityType
 }
 
 export type LimitedBy = 'ips' | 'cpu' | 'memory' | 'kubelet'
@@ -199,6 +201,10 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
   }
   readSettings(warmPool)
   const mode = input.mode
+  const capacityType: CapacityType = input.capacityType ?? 'on-demand'
+  if (!(CAPACITY_TYPES as readonly string[]).includes(capacityType)) {
+    throw new InputError('capacityType', `capacityType must be one of ${CAPACITY_TYPES.join(', ')}; got ${JSON.stringify(input.capacityType)}`)
+  }
 
   const rows = instanceTypes.map((it): CapacityRow => {
     // The numbers only: maxPods' words are worked out just for a type that cannot run the mode (its reason).
@@ -277,13 +283,13 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
     let monthlyUsd: number | null = null
     let usdPerPodMonth: number | null = null
     if (price === null) {
-      notes.push('no on-demand price in the catalog for this type and region: cost left empty')
+      notes.push(`no ${capacityType} price in the catalog for this type and region: cost left empty`)
     } else {
       usdPerHour = price
       const monthly = nodes * price * HOURS_PER_MONTH
       monthlyUsd = roundCents(monthly)
       usdPerPodMonth = roundCents(monthly / totalPods)
-      costText = `${nodes} × $${price}/h × ${HOURS_PER_MONTH} h = ${money(monthly)}/month; ÷ ${totalPods} pods = ${money(monthly / totalPods)}/pod-month`
+      costText = `${nodes} × $${price}/h${capacityType === 'on-demand' ? '' : ` (${capacityType})`} × ${HOURS_PER_MONTH} h = ${money(monthly)}/month; ÷ ${totalPods} pods = ${money(monthly / totalPods)}/pod-month`
     }
     return {
       instanceType: it.name,
@@ -309,5 +315,5 @@ export function capacityPlan(input: CapacityInput, instanceTypes: readonly Insta
     }
   })
 
-  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, os, warmPool }, rows: rankCapacityRows(rows, 'cost') }
+  return { input: { totalPods, mode, podCpuMilli, podMemoryMiB, daemonSetsPerNode, maxPodsCap, os, capacityType, warmPool }, rows: rankCapacityRows(rows, 'cost') }
 }

@@ -74,7 +74,7 @@ function restArgs(args: Record<string, unknown>, enumFields: readonly string[]):
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(args)) {
     if (v === null || v === undefined) continue
-    out[k] = enumFields.includes(k) ? fromEnum(v) : v
+    out[k] = !enumFields.includes(k) ? v : Array.isArray(v) ? v.map(fromEnum) : fromEnum(v)
   }
   return out
 }
@@ -198,8 +198,8 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
         const q = parseFields(INSTANCE_TYPES_FIELDS, { region: args.region }, { textual: false })
         return { ...findInstanceType(ctx.snap, args.name), __region: q.region }
       }),
-      instanceTypes: guard((_root, args: { family?: string; region: string }, ctx: Ctx) => {
-        const q = parseFields(INSTANCE_TYPES_FIELDS, restArgs(args, []), { textual: false })
+      instanceTypes: guard((_root, args: Record<string, unknown>, ctx: Ctx) => {
+        const q = parseFields(INSTANCE_TYPES_FIELDS, restArgs(args, ['arch']), { textual: false })
         return listInstanceTypes(ctx.asked, q).map((t) => ({ ...t, __region: q.region }))
       }),
       maxPods: guard((_root, args: Record<string, unknown>, ctx: Ctx) => {
@@ -213,9 +213,9 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
         return recommendationAnswer(ctx.snap, req, freshness())
       }),
       capacityPlan: guard((_root, args: { input: Record<string, unknown> }, ctx: Ctx) => {
-        const q = parseFields(CAPACITY_FIELDS, restArgs(args.input, ['mode', 'os']), { textual: false, fieldPrefix: 'input.' })
+        const q = parseFields(CAPACITY_FIELDS, restArgs(args.input, ['mode', 'modes', 'os', 'arch']), { textual: false, fieldPrefix: 'input.' })
         const plan = capacityPlanAnswer(ctx.snap, q, freshness())
-        return { ...plan, totalPods: plan.input.totalPods, mode: plan.input.mode }
+        return { ...plan, totalPods: plan.input.totalPods, mode: plan.input.mode, podsPerNode: plan.input.podsPerNode }
       }),
       catalog: (_root, _args, ctx: Ctx) => catalogSummary(ctx.snap, freshness()),
     },
@@ -244,8 +244,11 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
     MaxPods: { mode: (o: { mode: string }) => toEnum(o.mode), os: (o: { os: string }) => toEnum(o.os) },
     InstanceType: { eksNode: (o: InstanceType) => isEksNode(o) },
     Density: { mode: (o: { mode: string }) => toEnum(o.mode) },
+    NodeMaxPods: { mode: (o: { mode: string }) => toEnum(o.mode) },
     CniOption: { verdict: (o: { verdict: string }) => toEnum(o.verdict) },
-    CapacityPlan: { mode: (o: { mode: string }) => toEnum(o.mode) },
+    CapacityPlan: { mode: (o: { mode: string }) => toEnum(o.mode), modes: (o: { modes: string[] }) => o.modes.map(toEnum) },
+    TypeFilters: { arch: (o: { arch: string | null }) => toEnum(o.arch) },
+    PlanPricing: { ranking: (o: { ranking: string }) => toEnum(o.ranking) },
     CapacityRow: {
       mode: (o: { mode: string }) => toEnum(o.mode),
       limitedBy: (o: { limitedBy: string | null }) => toEnum(o.limitedBy),

@@ -1,7 +1,7 @@
 // Sending what the answer pipeline keeps (src/answers/pipeline.ts): a kept answer's bytes, or its gzip
 // copy for a client that accepts it, with the headers that go with them.
 import type { FastifyReply } from 'fastify'
-import { ALWAYS, type Asked, type Rendered, type Validity } from '../answers/pipeline.js'
+import { ALWAYS, jsonBytes, type Asked, type Rendered, type Validity } from '../answers/pipeline.js'
 import { conditionalGet, validatorsFor, type Validators } from './conditional.js'
 import { acceptsGzip, MIN_GZIP_BYTES } from './encoding.js'
 import { XLSX_TYPE } from './xlsx.js'
@@ -21,7 +21,7 @@ export interface KeptAnswer {
  */
 export function jsonAnswer(a: Asked, key: string, answer: () => unknown, valid: Validity = ALWAYS): KeptAnswer {
   const k = `json:${key}`
-  return { key: k, rendered: a.rendered(k, () => ({ body: Buffer.from(JSON.stringify(answer()), 'utf8'), type: JSON_TYPE, disposition: null, valid })) }
+  return { key: k, rendered: a.rendered(k, () => ({ body: jsonBytes(answer()), type: JSON_TYPE, disposition: null, valid })) }
 }
 
 /**

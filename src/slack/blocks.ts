@@ -11,6 +11,7 @@ import type { Requirements } from '../domain/types.js'
 import type { RecommendationAnswer } from '../answers/recommendation.js'
 import type { CapacityRow } from '../domain/capacity.js'
 import { USAGE, type CommandName, type UsageError, type Visibility } from './commands.js'
+import { actionBlocks, imageBlocks, type ActionsBlock, type AnswerLinks, type ImageBlock } from './links.js'
 
 export const LIMITS = { header: 150, sectionText: 3000, fields: 10, fieldText: 2000, contextElements: 10, fallback: 3000 } as const
 
@@ -24,6 +25,8 @@ export type Block =
   | { type: 'section'; text?: TextObject; fields?: TextObject[] }
   | { type: 'context'; elements: TextObject[] }
   | { type: 'divider' }
+  | ImageBlock
+  | ActionsBlock
 
 export interface SlackMessage {
   response_type: Visibility
@@ -118,7 +121,21 @@ export function capacityPlanLink(publicUrl: string, q: CapacityQuery): string {
 
 export const RUNNER_UPS = 3
 
-export function recommendationMessage(a: RecommendationAnswer, detailsUrl: string, visibility: Visibility): SlackMessage {
+/**
+ * The recommended option's configuration as a snippet: its summary and the first file (the VPC CNI add-on
+ * values, or the Helm values) in a code block when it fits a section; the page has every file.
+ */
+function configurationBlocks(option: RecommendationAnswer['options'][number] | null): Block[] {
+  const c = option?.configuration
+  if (!c) return []
+  const first = c.artifacts[0]
+  const head = `*To apply* ${escapeMrkdwn(c.summary)}`
+  if (first === undefined) return [section(head)]
+  const code = `\n*${escapeMrkdwn(first.filename)}*: ${escapeMrkdwn(first.apply)}\n\`\`\`${escapeMrkdwn(first.content.replace(/\`\`\`/g, "'''"))}\`\`\``
+  return [section(head.length + code.length <= LIMITS.sectionText ? head + code : `${head}\nEvery file is on the advisor page (Open in the advisor).`)]
+}
+
+export function recommendationMessage(a: RecommendationAnswer, links: AnswerLinks, visibility: Visibility): SlackMessage {
   const top = a.recommendation
   const blocks: Block[] = []
   let fallback: string
@@ -144,17 +161,20 @@ export function recommendationMessage(a: RecommendationAnswer, detailsUrl: strin
     if (shown.length < blocked.length) fields.push(`…and ${blocked.length - shown.length} more blocked options (see the details)`)
     blocks.push(fieldsSection(`*Blocked* (${blocked.length} of ${a.options.length})`, fields))
   }
-  blocks.push(context([stampLine(a.catalog), link(detailsUrl, 'Details in the API')]))
+  blocks.push(...configurationBlocks(top), ...imageBlocks(links), ...actionBlocks(links))
+  blocks.push(context([stampLine(a.catalog), link(links.details, 'Details in the API')]))
   return message(visibility, fallback, blocks)
 }
 
-export function maxPodsMessage(r: MaxPodsResult, catalogVersion: number, detailsUrl: string, visibility: Visibility): SlackMessage {
-  const ctx = context([`Catalog v${catalogVersion}`, link(detailsUrl, 'Details in the API')])
+export function maxPodsMessage(r: MaxPodsResult, catalogVersion: number, links: AnswerLinks, visibility: Visibility): SlackMessage {
+  const ctx = context([`Catalog v${catalogVersion}`, link(links.details, 'Details in the API')])
+  const more = [...imageBlocks(links), ...actionBlocks(links)]
   if (!r.supported) {
     const why = r.reason ?? `${r.mode} cannot run on ${r.instanceType}`
     return message(visibility, `${r.instanceType} cannot run ${r.mode}: ${why}`, [
       header(`${r.instanceType}: ${r.mode} not supported`),
       section(escapeMrkdwn(why)),
+      ...more,
       ctx,
     ])
   }
@@ -167,31 +187,52 @@ export function maxPodsMessage(r: MaxPodsResult, catalogVersion: number, details
   return message(
     visibility,
     `${r.instanceType} (${r.mode}): maxPods ${r.maxPods}, recommendedMaxPods ${r.recommendedMaxPods}, podsForWorkloads ${r.podsForWorkloads}`,
-    [header(`${r.instanceType}: ${r.recommendedMaxPods} pods per node (${r.mode})`), section(escapeMrkdwn(firstSentence(r.explanation))), fieldsSection(null, fields), ctx],
+    [header(`${r.instanceType}: ${r.recommendedMaxPods} pods per node (${r.mode})`), section(escapeMrkdwn(firstSentence(r.explanation))), fieldsSection(null, fields), ...more, ctx],
   )
 }
 
 export const PLAN_ROWS = 5
 
-function planRowText(r: CapacityRow): string {
-  if (r.reason !== null) return `*${escapeMrkdwn(r.instanceType)}*\n${escapeMrkdwn(r.reason)}`
+function planRowText(r: CapacityRow, showMode: boolean): string {
+  const name = `*${escapeMrkdwn(r.instanceType)}*${showMode ? ` (${r.mode})` : ''}`
+  if (r.reason !== null) return `${name}\n${escapeMrkdwn(r.reason)}`
+  const cost = r.monthlyUsd === null ? 'no price in the region' : `${money(r.monthlyUsd)}/month`
   return (
-    `*${escapeMrkdwn(r.instanceType)}*: ${money(r.monthlyUsd)}/month\n` +
-    `${r.nodes} nodes × ${r.podsPerNode} pods (limited by ${r.limitedBy}) · ${r.vpcIps} VPC IPs · ${money(r.usdPerPodMonth)}/pod-month`
+    `${name}: ${cost}\n` +
+    `${r.nodes} nodes × ${r.podsPerNode} pods (limited by ${r.limitedBy}) · ${r.vpcIps} VPC IPs` +
+    (r.usdPerPodMonth === null ? '' : ` · ${money(r.usdPerPodMonth)}/pod-month`)
   )
 }
 
-export function capacityPlanMessage(p: CapacityPlanAnswer, detailsUrl: string, visibility: Visibility): SlackMessage {
+/** The first line: a cost claim only where every type that can serve has a price; else what is known. */
+function planLead(p: CapacityPlanAnswer): string {
+  const best = p.rows[0]
+  if (!best || best.reason !== null) return 'No instance type can serve this workload as asked.'
+  const what = `${best.nodes} × ${best.instanceType} (${best.mode})`
+  const pr = p.pricing
+  if (pr.ranking === 'nodes') return `No ${pr.capacityType} prices in ${p.region} for these types (${pr.summary}): ranked by nodes, fewest first: ${what}.`
+  const cost = `${money(best.monthlyUsd)}/month, ${money(best.usdPerPodMonth)} per pod-month`
+  if (!pr.complete) return `Lowest priced of the ${pr.priced} priced types (${pr.summary}): ${what} at ${cost}; a type without a price may cost less.`
+  return `Cheapest: ${what} at ${cost}.`
+}
+
+export function capacityPlanMessage(p: CapacityPlanAnswer, links: AnswerLinks, visibility: Visibility): SlackMessage {
   const rows = p.rows.slice(0, PLAN_ROWS)
-  const best = rows[0]
-  const lead =
-    best && best.reason === null
-      ? `Cheapest: ${best.nodes} × ${best.instanceType} (${best.mode}) at ${money(best.monthlyUsd)}/month, ${money(best.usdPerPodMonth)} per pod-month.`
-      : 'No instance type can serve this workload as asked.'
-  const spec = `${p.input.totalPods} pods of ${p.input.podCpuMilli}m CPU and ${p.input.podMemoryMiB} MiB, ${p.input.mode}, ${p.region}`
-  const blocks: Block[] = [header(`Capacity plan: ${p.input.totalPods} pods`), section(`${escapeMrkdwn(lead)}\n_${escapeMrkdwn(spec)}_`)]
-  if (rows.length > 0) blocks.push(fieldsSection(null, rows.map(planRowText)))
-  blocks.push(context([stampLine(p.catalog), `${rows.length} of ${p.totalRows} instance types shown`, link(detailsUrl, 'All rows in the API')]))
+  const lead = planLead(p)
+  const modes = p.modes.length > 1 ? `modes ${p.modes.join(', ')}` : p.modes[0]
+  const spec =
+    `${p.input.totalPods} pods of ${p.input.podCpuMilli}m CPU and ${p.input.podMemoryMiB} MiB, ${modes}, ${p.region}` +
+    (p.input.podsPerNode !== null ? `, at least ${p.input.podsPerNode} pods per node` : '')
+  const notes = [...p.assumptions, ...(p.pricing.hint !== null ? [p.pricing.hint] : [])]
+  const blocks: Block[] = [
+    header(`Capacity plan: ${p.input.totalPods} pods`),
+    section(`${escapeMrkdwn(lead)}\n_${escapeMrkdwn(spec)}_`),
+  ]
+  if (rows.length > 0) blocks.push(fieldsSection(null, rows.map((r) => planRowText(r, p.modes.length > 1))))
+  if (notes.length > 0) blocks.push(context(notes.map(escapeMrkdwn)))
+  blocks.push(...imageBlocks(links), ...actionBlocks(links))
+  const shown = p.modes.length > 1 ? `${rows.length} of ${p.totalRows} rows (instance type × mode) shown` : `${rows.length} of ${p.totalRows} instance types shown`
+  blocks.push(context([stampLine(p.catalog), shown, escapeMrkdwn(p.pricing.summary), link(links.details, 'All rows in the API')]))
   return message(visibility, `Capacity plan for ${spec}. ${lead}`, blocks)
 }
 

@@ -207,6 +207,46 @@ t.test('Slack slash command', async (t) => {
     t.match(m.blocks.at(-1)!.elements![1]!.text, `5 of ${rest.totalRows} instance types shown`)
   })
 
+  t.test('plan: filters and modes as REST takes them, the same rows', async (t) => {
+    const m = await answer(t, 'plan total=3000 arch=arm64 category=c,m gen=7 modes=secondary-ip,pd pernode=40')
+    checkLimits(t, m)
+    const link = contextLink(m)
+    t.same(Object.fromEntries(link.searchParams), {
+      totalPods: '3000',
+      modes: 'secondary-ip,prefix-delegation',
+      podsPerNode: '40',
+      arch: 'arm64',
+      category: 'c,m',
+      generation: '7',
+    })
+    const rest = (await app.inject(pathOf(link))).json()
+    const fields = m.blocks.find((b) => b.fields)!.fields!
+    for (const [i, f] of fields.entries()) {
+      const row = rest.rows[i]
+      t.match(f.text, `*${row.instanceType}* (${row.mode})`, 'several modes: each row says its mode')
+      t.match(row.instanceType, /^[cm]([7-9]|\d\d)\w*g/, 'arm64 c/m types of generation 7 on')
+    }
+    t.match(m.blocks[1]!.text!.text, /^Cheapest: \d+ × \S+ \((secondary-ip|prefix-delegation)\)/)
+    t.match(m.blocks[1]!.text!.text, /modes secondary-ip, prefix-delegation, us-east-1, at least 40 pods per node/)
+    t.match(m.blocks.at(-1)!.elements![1]!.text, `5 of ${rest.totalRows} rows (instance type × mode) shown`)
+  })
+
+  t.test('plan: no claim without a price', async (t) => {
+    const m = await answer(t, 'plan total=3000 region=eu-west-1 family=m7i')
+    const lead = m.blocks[1]!.text!.text
+    t.notMatch(lead, /Cheapest|no price\/month/)
+    t.match(lead, /^No on-demand prices in eu-west-1 for these types \(0 of \d+ types priced in eu-west-1 \(on-demand\)\): ranked by nodes, fewest first: \d+ × m7i\./)
+    const text = m.blocks.flatMap((b) => [b.text?.text ?? '', ...(b.elements ?? []).map((e) => e.text)]).join('\n')
+    t.match(text, /POST \/v1\/admin\/refresh/, 'a hint to refresh')
+    t.match(text, /0 of \d+ types priced in eu-west-1/)
+    const fields = m.blocks.find((b) => b.fields)!.fields!
+    t.ok(fields.every((f) => /no price in the region/.test(f.text) && !/\$/.test(f.text)), 'no dollar figure anywhere in the rows')
+    const some = await answer(t, 'plan total=3000 region=eu-west-1 family=m5')
+    t.match(some.blocks[1]!.text!.text, /^Lowest priced of the \d+ priced types \(\d+ of 9 types priced in eu-west-1 \(on-demand\)\): .* a type without a price may cost less\./)
+    const whole = await answer(t, 'plan total=3000')
+    t.match(whole.blocks.flatMap((b) => (b.elements ?? []).map((e) => e.text)).join('\n'), /the whole catalog, amd64 types only/, 'the assumption is said')
+  })
+
   t.test('help, and empty text', async (t) => {
     for (const text of ['', 'help', '   ']) {
       const m = await answer(t, text)
@@ -229,7 +269,9 @@ t.test('Slack slash command', async (t) => {
       ['maxpods m5.lorge', /unknown instance type "m5.lorge".*did you mean .*m5\.large/],
       ['maxpods m5.large mode=warp', /mode must be one of/],
       ['plan cpu=1', /totalPods is required/],
-      ['plan total=100 family=zz9', /no instance type of family "zz9"/],
+      ['plan total=100 family=zz9', /unknown instance family "zz9"/],
+      ['plan total=100 family=m7ii', /unknown instance family "m7ii" in catalog version \d+; did you mean m7i, /],
+      ['plan total=100 family=t3 burstable=false', /no instance type in the catalog matches family=t3, burstable=false/],
       ['launch the rockets', /unknown command "launch"/],
     ]
     for (const [text, problem] of cases) {
@@ -325,7 +367,10 @@ t.test('Slack slash command', async (t) => {
     const doc = (await app.inject('/docs/json')).json()
     const op = doc.paths['/slack/commands'].post
     t.same(op.tags, ['slack'])
-    t.ok(op.requestBody.content['application/x-www-form-urlencoded'].schema.properties.text, 'the form fields are described')
+    // The form is the named shape SlackCommand (src/http/routes/slack.ts), referenced by $ref.
+    const form = op.requestBody.content['application/x-www-form-urlencoded'].schema
+    t.equal(form.allOf?.[0]?.$ref, '#/components/schemas/SlackCommand')
+    t.ok(doc.components.schemas.SlackCommand.properties.text, 'the form fields are described')
     t.ok(op.responses['401'] && op.responses['415'] && op.responses['503'])
   })
 
@@ -423,7 +468,7 @@ t.test('renderers keep within Block Kit limits', async (t) => {
     requirements: {},
     catalog: { version: 7, region: 'us-east-1', pricesAsOf: null, priceAgeDays: null, stale: true },
   } as unknown as RecommendationAnswer
-  const m = recommendationMessage(answer, 'https://example.com/v1/recommendations?a=1&b=2', 'in_channel')
+  const m = recommendationMessage(answer, { details: 'https://example.com/v1/recommendations?a=1&b=2', buttons: [], chart: null }, 'in_channel')
   t.equal(m.response_type, 'in_channel')
   t.ok(m.text.length <= 3000)
   t.equal(m.blocks[0]!.type, 'header')

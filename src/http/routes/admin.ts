@@ -14,7 +14,12 @@ const reportSchema = {
     runId: { type: 'integer' },
     status: { type: 'string', enum: ['succeeded'] },
     catalogVersion: { type: 'integer' },
-    regions: { type: 'array', items: { type: 'string' } },
+    regions: { type: 'array', items: { type: 'string' }, description: 'The regions refreshed (for ["all"]: every commercial region the Price List API knows)' },
+    notEnabled: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Regions the account has not enabled: priced from the Price List API only (no spot prices); only a refresh of every region skips them on EC2',
+    },
     instanceTypes: {
       type: 'object',
       properties: {
@@ -29,13 +34,27 @@ const reportSchema = {
     },
     prices: {
       type: 'object',
+      properties: {
+        total: { type: 'integer', description: 'Price rows written, every capacity type' },
+        byRegion: { ...countsSchema, description: 'Instance types priced on demand, per region' },
+        byCapacityType: {
+          type: 'object',
+          description: 'Per region, the instance types priced in each capacity type (on-demand, spot, reserved-1y)',
+          additionalProperties: countsSchema,
+        },
+      },
+      required: ['total', 'byRegion', 'byCapacityType'],
+    },
+    storagePrices: {
+      type: 'object',
+      description: 'gp3 storage prices written (per GB-month), per region 0 or 1',
       properties: { total: { type: 'integer' }, byRegion: countsSchema },
       required: ['total', 'byRegion'],
     },
     skipped: { ...countsSchema, description: 'AWS records not used, by reason' },
     durationMs: { type: 'integer' },
   },
-  required: ['runId', 'status', 'catalogVersion', 'regions', 'instanceTypes', 'prices', 'skipped', 'durationMs'],
+  required: ['runId', 'status', 'catalogVersion', 'regions', 'notEnabled', 'instanceTypes', 'prices', 'storagePrices', 'skipped', 'durationMs'],
 } as const
 
 const runSchema = {
@@ -89,7 +108,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         operationId: 'refreshCatalog',
         tags: ['catalog'],
         security: ADMIN_SECURITY,
-        summary: 'Pulls instance-type limits and on-demand prices from AWS into the catalog (admin token)',
+        summary: 'Pulls instance-type limits and on-demand, spot, reserved and gp3 prices from AWS into the catalog (admin token)',
         description:
           'Writes the whole new catalog in one transaction and bumps the catalog version, or writes nothing. ' +
           'Refuses (422) a result that would drop more than 10 % of the instance types or of a region’s prices; ' +
@@ -106,7 +125,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
               items: { type: 'string' },
               minItems: 1,
               maxItems: MAX_REGIONS,
-              description: 'Regions whose prices to refresh (default: AWS_REGION); limits are the union over them',
+              description:
+                'Regions whose prices to refresh (default: AWS_REGION), or ["all"]: every commercial region the Price List API knows; limits are the union over them',
             },
           },
         },

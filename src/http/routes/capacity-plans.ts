@@ -4,47 +4,33 @@ import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { jsonAnswer, sendAnswer, type KeptAnswer } from '../cached.js'
 import type { Asked } from '../../answers/pipeline.js'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../../answers/inputs.js'
-import type { CapacityRow } from '../../domain/capacity.js'
-import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { tableAnswer, wantsTable } from '../csv.js'
+import { CAPACITY_PLAN_TABLE } from '../tables.js'
 import { parseBody, parseQuery, querySchema } from '../input.js'
 import { answerResponse, errorResponses, NOT_MODIFIED, ref } from '../schemas.js'
 
-const CSV_COLUMNS: CsvColumn<CapacityRow & { region: string; totalPods: number }>[] = [
-  { name: 'instance_type', value: (r) => r.instanceType },
-  { name: 'mode', value: (r) => r.mode },
-  { name: 'region', value: (r) => r.region },
-  { name: 'total_pods', value: (r) => r.totalPods },
-  { name: 'pods_per_node', value: (r) => r.podsPerNode },
-  { name: 'limited_by', value: (r) => r.limitedBy },
-  { name: 'nodes', value: (r) => r.nodes },
-  { name: 'vpc_ips', value: (r) => r.vpcIps },
-  { name: 'usd_per_hour', value: (r) => r.usdPerHour },
-  { name: 'monthly_usd', value: (r) => r.monthlyUsd },
-  { name: 'usd_per_pod_month', value: (r) => r.usdPerPodMonth },
-  { name: 'allocatable_cpu_milli', value: (r) => r.allocatableCpuMilli },
-  { name: 'allocatable_memory_mib', value: (r) => r.allocatableMemoryMiB },
-  { name: 'reason', value: (r) => r.reason },
-  { name: 'notes', value: (r) => r.notes.join('; ') },
-  { name: 'formula', value: (r) => r.formula },
-]
+/** The CSV and workbook columns (src/http/tables.ts). */
+export const CSV_COLUMNS = CAPACITY_PLAN_TABLE.columns
 
 export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
   // A spreadsheet re-fetches the same question: its rendered body is kept per catalog version under the
   // parsed question, until the prices' day count moves (catalogStampValidity).
   const answers = app.ctx.answers
   const f = answers.freshness
-  const render = (request: FastifyRequest, a: Asked, q: CapacityQuery): KeptAnswer => {
+  const render = (request: FastifyRequest, a: Asked, q: CapacityQuery): KeptAnswer | Promise<KeptAnswer> => {
     const key = `plan:${JSON.stringify(q)}`
     const answer = (): CapacityPlanAnswer => capacityPlanAnswer(a.snap, q, f)
     const valid = catalogStampValidity(a.snap, q.region, f)
-    if (!wantsCsv(request)) return jsonAnswer(a, key, answer, valid)
-    return csvAnswer(
+    if (!wantsTable(request)) return jsonAnswer(a, key, answer, valid)
+    return tableAnswer(
+      request,
       a,
       key,
-      'capacity-plan.csv',
+      CAPACITY_PLAN_TABLE,
       () => {
         const plan = answer()
-        return toCsv(CSV_COLUMNS, plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods })))
+        const pricing = plan.pricing.hint === null ? plan.pricing.summary : `${plan.pricing.summary}. ${plan.pricing.hint}`
+        return plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods, rankedBy: plan.pricing.ranking, pricing }))
       },
       valid,
     )
@@ -53,7 +39,10 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
   const description =
     'Per instance type: workload pods per node limited by VPC addresses, allocatable CPU, allocatable memory or the kubelet cap ' +
     '(limitedBy says which), nodes, VPC IPv4 addresses with the warm pool, $/hour, $/month (730 h) and $/pod-month. ' +
-    'Sorted by monthly cost; types without a price in the region follow with null cost and a note.'
+    'Sorted by monthly cost; types without a price in the region follow, by nodes, with null cost and a note, and `pricing` says ' +
+    'how many are priced (where none is, rows are ranked by nodes). Filters as for GET /v1/instance-types; `modes` compares ' +
+    'modes side by side; `podsPerNode` leaves out (with the reason) types whose nodes cannot fit that many workload pods. ' +
+    'A plan over the whole catalog (no instanceTypes, no family) takes amd64 types unless `arch` says otherwise.'
 
   app.get(
     '/v1/capacity-plans',
@@ -69,7 +58,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const a = answers.current()
-      return sendAnswer(reply, a, render(request, a, parseQuery(CAPACITY_FIELDS, request)))
+      return sendAnswer(reply, a, await render(request, a, parseQuery(CAPACITY_FIELDS, request)))
     },
   )
 
@@ -88,7 +77,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const a = answers.current()
-      return sendAnswer(reply, a, render(request, a, parseBody(CAPACITY_FIELDS, request)))
+      return sendAnswer(reply, a, await render(request, a, parseBody(CAPACITY_FIELDS, request)))
     },
   )
 }

@@ -6,6 +6,7 @@ import { capacityPlanAnswer, catalogStampValidity, maxPodsAnswer, type Freshness
 import { ALWAYS, type Asked, type Validity } from '../../answers/pipeline.js'
 import { sendAnswer } from '../cached.js'
 import { COST_CHART_FIELDS, POD_CHART_FIELDS, type Measure } from '../../answers/inputs.js'
+import { describeFilter } from '../../domain/type-filters.js'
 import { PNG_TYPE, svgToPng } from '../../charts/png.js'
 import { barChartSvg, formatNumber } from '../../charts/svg.js'
 import type { Parsed } from '../../domain/fields.js'
@@ -109,30 +110,59 @@ function podsChart(a: Asked, q: PodChartQuery): string {
   })
 }
 
-/** The cost-per-pod chart as SVG: the N cheapest priced rows of the capacity plan. */
+/**
+ * The cost-per-pod chart as SVG: the N cheapest priced instance types of the capacity plan the query asks
+ * (its types, filters, podsPerNode and modes: one bar per mode). Types without a price are not drawn, and
+ * the description says how many of the plan's types are priced.
+ */
 function costChart(a: Asked, q: CostChartQuery, f: Freshness): string {
   const { width: _width, ...capacity } = q
   const plan = capacityPlanAnswer(a.snap, { ...capacity, limit: null }, f)
   const priced = plan.rows.filter((r) => r.usdPerPodMonth !== null && r.nodes !== null)
-  const rows = priced.slice(0, q.limit)
+  // The types in the plan's order (cheapest first), each with its row per mode.
+  const byType = new Map<string, Map<string, (typeof priced)[number]>>()
+  for (const r of priced) {
+    let m = byType.get(r.instanceType)
+    if (m === undefined) {
+      if (byType.size >= q.limit) continue
+      byType.set(r.instanceType, (m = new Map()))
+    }
+    m.set(r.mode, r)
+  }
   const pods = formatNumber(plan.input.totalPods, 0)
   const stamp = plan.catalog.pricesAsOf ? `prices as of ${plan.catalog.pricesAsOf.slice(0, 10)}` : 'no prices for the region'
+  const modes = plan.modes.join(', ')
+  const single = plan.modes.length === 1
+  const asked = [
+    describeFilter(plan.filters),
+    plan.input.podsPerNode !== null ? `at least ${plan.input.podsPerNode} pods per node` : '',
+  ].filter(Boolean)
   return barChartSvg({
-    title: `$ per pod-month: ${pods} pods of ${q.podCpu} vCPU / ${q.podMemoryMiB} MiB, ${q.mode}, ${plan.region}`,
+    title: `$ per pod-month: ${pods} pods of ${q.podCpu} vCPU / ${q.podMemoryMiB} MiB, ${modes}, ${plan.region}`,
     description:
-      `The ${rows.length} cheapest of ${priced.length} priced instance types for ${pods} workload pods ` +
-      `(${q.podCpu} vCPU, ${q.podMemoryMiB} MiB each) in ${q.mode} mode: on-demand monthly cost (730 h) ÷ pods, ` +
-      `with the nodes needed and what limits pods per node. Catalog version ${plan.catalog.version}, ${stamp}.`,
+      `The ${byType.size} cheapest of the priced instance types (${plan.pricing.summary}) for ${pods} workload pods ` +
+      `(${q.podCpu} vCPU, ${q.podMemoryMiB} MiB each) in ${single ? `${modes} mode` : `the modes ${modes}`}` +
+      (asked.length ? ` (${asked.join('; ')})` : '') +
+      `: on-demand monthly cost (730 h) ÷ pods, with the nodes needed and what limits pods per node. ` +
+      (plan.assumptions.length ? `${plan.assumptions.join(' ')} ` : '') +
+      `Catalog version ${plan.catalog.version}, ${stamp}.`,
     categoryAxisLabel: 'Instance type',
     valueAxisLabel: 'USD per pod per month (on-demand, 730 h)',
-    series: ['$ per pod-month'],
-    groups: rows.map((r) => ({
-      label: r.instanceType,
-      values: [r.usdPerPodMonth],
-      note: `${formatNumber(r.nodes ?? 0, 0)} ${r.nodes === 1 ? 'node' : 'nodes'}, ${r.podsPerNode} pods/node (${r.limitedBy})`,
-    })),
+    series: single ? ['$ per pod-month'] : plan.modes,
+    groups: [...byType].map(([name, rows]) => {
+      const first = single ? rows.get(plan.modes[0]!) : undefined
+      return {
+        label: name,
+        values: plan.modes.map((m) => rows.get(m)?.usdPerPodMonth ?? null),
+        ...(first ? { note: `${formatNumber(first.nodes ?? 0, 0)} ${first.nodes === 1 ? 'node' : 'nodes'}, ${first.podsPerNode} pods/node (${first.limitedBy})` } : {}),
+      }
+    }),
     value: { decimals: 2, prefix: '$' },
-    emptyMessage: `No instance type here has an on-demand price in ${plan.region}.`,
+    ...(single ? {} : { missingLabel: 'no price or cannot serve' }),
+    emptyMessage:
+      plan.pricing.types === 0
+        ? 'No instance type here can serve this workload as asked.'
+        : `No instance type here has an on-demand price in ${plan.region} (${plan.pricing.summary}): run a catalog refresh for the region.`,
     width: q.width,
     idPrefix: 'cost-per-pod',
   })
@@ -145,8 +175,9 @@ const POD_CHART_DOC = {
 const COST_CHART_DOC = {
   summary: 'Bar chart of $ per pod-month for the N cheapest instance types of a capacity plan',
   description:
-    'Takes the query parameters of GET /v1/capacity-plans (totalPods is required); `limit` is the number of bars ' +
-    '(default 10). Types without a price in the region are left out.',
+    'Takes the query parameters of GET /v1/capacity-plans (totalPods is required): its instance types, family, filters, ' +
+    'podsPerNode and modes (one bar per mode); `limit` is the number of instance types (default 10). Types without a ' +
+    'price in the region are left out, and the description says how many are priced.',
 }
 
 export async function chartRoutes(app: FastifyInstance): Promise<void> {

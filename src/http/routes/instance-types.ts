@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
-import { catalogStamp, catalogStampValidity, findInstanceType, instanceTypeView, listInstanceTypes, maxPodsAnswer, type InstanceTypeView } from '../../answers/answers.js'
-import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
-import { MODES } from '../../domain/types.js'
-import { csvAnswer, toCsv, wantsCsv, type CsvColumn } from '../csv.js'
+import { catalogStamp, catalogStampValidity, findInstanceType, instanceTypeView, listInstanceTypes, maxPodsAnswer, pageOf } from '../../answers/answers.js'
+import { FORMAT_FIELD, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_PAGE_FIELDS, MAX_PODS_FIELDS } from '../../answers/inputs.js'
+import { tableAnswer, wantsTable } from '../csv.js'
+import { INSTANCE_TYPES_TABLE } from '../tables.js'
 import { jsonAnswer, sendAnswer } from '../cached.js'
 import { parseQuery, querySchema } from '../input.js'
 import { answerResponse, errorResponses, NOT_MODIFIED } from '../schemas.js'
@@ -16,29 +16,8 @@ const nameParam = {
   required: ['name'],
 }
 
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
-const snake = (s: string) => s.replace(/-/g, '_')
-
-const CSV_COLUMNS: CsvColumn<InstanceTypeView>[] = [
-  { name: 'name', value: (t) => t.name },
-  { name: 'family', value: (t) => t.family },
-  { name: 'vcpu', value: (t) => t.vcpu },
-  { name: 'memory_mib', value: (t) => t.memoryMiB },
-  { name: 'arch', value: (t) => t.arch },
-  { name: 'max_enis', value: (t) => t.maxEnis },
-  { name: 'ipv4_per_eni', value: (t) => t.ipv4PerEni },
-  { name: 'network_cards', value: (t) => t.networkCards },
-  { name: 'hypervisor', value: (t) => t.hypervisor },
-  { name: 'bare_metal', value: (t) => t.bareMetal },
-  { name: 'trunking', value: (t) => t.trunking },
-  { name: 'branch_enis', value: (t) => t.branchEnis },
-  { name: 'encryption_in_transit', value: (t) => t.encryptionInTransit },
-  { name: 'network_bandwidth_mbps', value: (t) => t.networkBandwidthMbps },
-  { name: 'region', value: (t) => t.price?.region ?? null },
-  { name: 'price_usd_per_hour', value: (t) => t.price?.usdPerHour ?? null },
-  ...MODES.map((m) => ({ name: `max_pods_${snake(m)}`, value: (t: InstanceTypeView) => t.maxPods[camel(m)] ?? null })),
-  ...MODES.map((m) => ({ name: `recommended_max_pods_${snake(m)}`, value: (t: InstanceTypeView) => t.recommendedMaxPods[camel(m)] ?? null })),
-]
+/** The CSV and workbook columns (src/http/tables.ts). */
+export const CSV_COLUMNS = INSTANCE_TYPES_TABLE.columns
 
 export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
   const answers = app.ctx.answers
@@ -51,7 +30,11 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
         operationId: 'listInstanceTypes',
         tags: ['instance types'],
         summary: 'Instance types with their network limits, price and max pods per mode (JSON, or CSV with format=csv)',
-        querystring: querySchema(INSTANCE_TYPES_FIELDS, FORMAT_FIELD),
+        description:
+          'By family, then by size as AWS lists them (nano … 48xlarge, metal, metal-24xl). Filters as Karpenter requirements: ' +
+          'arch, category, generation (minimum), burstable, minVcpu, minMemoryMiB, bareMetal. JSON comes in pages of `limit` ' +
+          '(default 100, at most 500): pass `nextCursor` as `cursor` for the next; CSV always has the whole list.',
+        querystring: querySchema(INSTANCE_TYPES_PAGE_FIELDS, FORMAT_FIELD),
         response: {
           200: answerResponse('InstanceTypeList', 'A page of the instance types (JSON), or all of them (CSV)', { spreadsheet: CSV_COLUMNS }),
           304: NOT_MODIFIED,
@@ -61,11 +44,16 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const a = answers.current()
-      const q = parseQuery(INSTANCE_TYPES_FIELDS, request)
-      const key = `types:${q.region}:${q.family ?? '*'}`
-      const items = () => listInstanceTypes(a, q)
-      if (wantsCsv(request)) return sendAnswer(reply, a, csvAnswer(a, key, 'instance-types.csv', () => toCsv(CSV_COLUMNS, items())))
-      return sendAnswer(reply, a, jsonAnswer(a, key, () => ({ items: items(), catalog: catalogStamp(a.snap, q.region, f) }), catalogStampValidity(a.snap, q.region, f)))
+      const { limit, cursor, ...list } = parseQuery(INSTANCE_TYPES_PAGE_FIELDS, request)
+      const items = () => listInstanceTypes(a, list)
+      // CSV is the whole list whatever the page asks: a spreadsheet takes one URL.
+      if (wantsTable(request)) return sendAnswer(reply, a, await tableAnswer(request, a, `types:${JSON.stringify(list)}`, INSTANCE_TYPES_TABLE, items))
+      const key = `types:${JSON.stringify({ ...list, limit, cursor })}`
+      return sendAnswer(
+        reply,
+        a,
+        jsonAnswer(a, key, () => ({ ...pageOf(items(), { limit, cursor }), catalog: catalogStamp(a.snap, list.region, f) }), catalogStampValidity(a.snap, list.region, f)),
+      )
     },
   )
 

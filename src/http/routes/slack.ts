@@ -8,18 +8,16 @@ import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { recommendationAnswer } from '../../answers/recommendation.js'
 import { InputError, NotFoundError } from '../../domain/types.js'
 import {
-  capacityPlanLink,
   capacityPlanMessage,
   failureMessage,
   helpMessage,
-  maxPodsLink,
   maxPodsMessage,
-  recommendationLink,
   recommendationMessage,
   usageMessage,
   type SlackMessage,
 } from '../../slack/blocks.js'
 import { parseCommand, usageFromError, type CommandName, type SlackCommand } from '../../slack/commands.js'
+import { capacityPlanLinks, maxPodsLinks, recommendationLinks } from '../../slack/links.js'
 import { verifySlackSignature } from '../../slack/signature.js'
 import { slackRateLimitKey } from '../security.js'
 import { errorBody } from '../errors.js'
@@ -99,6 +97,8 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
   const answer = (a: Asked, cmd: SlackCommand): SlackMessage => {
     const snap = a.snap
     const publicUrl = app.ctx.config.publicUrl
+    // Chart images only when Slack can fetch them: PUBLIC_URL set (config.ts imageBaseUrl).
+    const imageBaseUrl = app.ctx.config.imageBaseUrl
     let command: CommandName = 'help'
     try {
       switch (cmd.kind) {
@@ -109,17 +109,18 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
         case 'recommend': {
           command = 'recommend'
           const a = recommendationAnswer(snap, cmd.requirements, freshness())
-          return recommendationMessage(a, recommendationLink(publicUrl, cmd.requirements), cmd.visibility)
+          return recommendationMessage(a, recommendationLinks(publicUrl, imageBaseUrl, cmd.requirements), cmd.visibility)
         }
         case 'maxpods': {
           command = 'maxpods'
           const r = maxPodsAnswer(a, cmd.instanceType, cmd.query, 'instanceType')
-          return maxPodsMessage(r, snap.version, maxPodsLink(publicUrl, cmd.instanceType, cmd.query), cmd.visibility)
+          const family = snap.instanceType(r.instanceType)?.family ?? null
+          return maxPodsMessage(r, snap.version, maxPodsLinks(publicUrl, imageBaseUrl, r.instanceType, cmd.query, family), cmd.visibility)
         }
         case 'plan': {
           command = 'plan'
           const p = capacityPlanAnswer(snap, cmd.query, freshness())
-          return capacityPlanMessage(p, capacityPlanLink(publicUrl, cmd.query), cmd.visibility)
+          return capacityPlanMessage(p, capacityPlanLinks(publicUrl, imageBaseUrl, cmd.query), cmd.visibility)
         }
       }
     } catch (err) {
@@ -139,6 +140,50 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
     return region === null ? ALWAYS : catalogStampValidity(snap, region, freshness())
   }
 
+  // Both Slack routes: refused outright without a signing secret, and only signed requests are read.
+  const refuseUnconfigured = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (secret === null) {
+      request.log.warn('Slack request refused: SLACK_SIGNING_SECRET is not set')
+      return reply.code(503).send(errorBody(503, 'The Slack door is not configured: SLACK_SIGNING_SECRET is not set'))
+    }
+  }
+  const checkSignature = async (request: FastifyRequest, reply: FastifyReply) => {
+    const check = verifySlackSignature({
+      secret: secret!,
+      timestamp: headerString(request, 'x-slack-request-timestamp'),
+      signature: headerString(request, 'x-slack-signature'),
+      rawBody: request.rawBody ?? '',
+      now: app.ctx.clock(),
+    })
+    if (!check.ok) {
+      request.log.info({ reason: check.reason }, 'Slack request rejected')
+      return reply.code(401).send(errorBody(401, `Slack request not verified: ${check.reason}`))
+    }
+  }
+
+  /**
+   * The app's interactivity URL (slack/manifest.yml). The answers' link buttons open their URL in the
+   * browser, and Slack still posts a block_actions payload here; a 200 within 3 s is all it needs, or the
+   * button shows a warning. Nothing in the payload is acted on.
+   */
+  app.post(
+    '/slack/interactions',
+    {
+      config: { rateLimit: { keyGenerator: slackRateLimitKey } },
+      onRequest: refuseUnconfigured,
+      preHandler: checkSignature,
+      schema: {
+        operationId: 'slackInteraction',
+        tags: ['slack'],
+        summary: 'Slack interactivity (signed requests only): acknowledges the link buttons of /cni answers',
+        description: `Slack posts a block_actions payload (${FORM}, field payload) when a link button is clicked; answered 200 with an empty body and otherwise ignored. The same signature check as /slack/commands.`,
+        consumes: [FORM],
+        response: { 200: { description: 'Acknowledged (empty body)', type: 'null' } },
+      },
+    },
+    async (_request, reply) => reply.code(200).send(),
+  )
+
   app.post(
     '/slack/commands',
     {
@@ -146,25 +191,8 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
       // signature below checks out: the workspace count runs after this route's preHandlers
       // (security.ts), so an unsigned post naming a team_id cannot use up that workspace's limit.
       config: { rateLimit: { keyGenerator: slackRateLimitKey } },
-      onRequest: async (request, reply) => {
-        if (secret === null) {
-          request.log.warn('Slack command refused: SLACK_SIGNING_SECRET is not set')
-          return reply.code(503).send(errorBody(503, 'The Slack door is not configured: SLACK_SIGNING_SECRET is not set'))
-        }
-      },
-      preHandler: async (request, reply) => {
-        const check = verifySlackSignature({
-          secret: secret!,
-          timestamp: headerString(request, 'x-slack-request-timestamp'),
-          signature: headerString(request, 'x-slack-signature'),
-          rawBody: request.rawBody ?? '',
-          now: app.ctx.clock(),
-        })
-        if (!check.ok) {
-          request.log.info({ reason: check.reason }, 'Slack request rejected')
-          return reply.code(401).send(errorBody(401, `Slack request not verified: ${check.reason}`))
-        }
-      },
+      onRequest: refuseUnconfigured,
+      preHandler: checkSignature,
       schema: {
         operationId: 'slackCommand',
         tags: ['slack'],
