@@ -53,7 +53,7 @@ t.test('instance types over REST', async (t) => {
     t.equal(bad.json().field, 'family')
     const unknown = await app.inject('/v1/instance-types?colour=red')
     t.equal(unknown.statusCode, 400)
-    t.match(unknown.json().message, /unknown field "colour"; the fields are: family, arch, category, generation, burstable, minVcpu, minMemoryMiB, bareMetal, region, limit, cursor, format/)
+    t.match(unknown.json().message, /unknown field "colour"; the fields are: family, arch, category, generation, burstable, minVcpu, minMemoryMiB, bareMetal, region, capacityType, limit, cursor, format, bom/)
   })
 
   t.test('sorted by family, then by size as AWS lists them', async (t) => {
