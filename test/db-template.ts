@@ -23,7 +23,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { ensureSeeded, readSeed } from '../src/catalog/seed.js'
 import type { Db } from '../src/db/db.js'
 import { migrate, readMigrations } from '../src/db/migrate.js'
-import { openPglite } from '../src/db/pglite.js'
+import { alive, openPglite } from '../src/db/pglite.js'
 import { openPostgres } from '../src/db/postgres.js'
 import { MIGRATIONS_DIR, ROOT, SEED_FILE } from '../src/paths.js'
 
@@ -102,15 +102,6 @@ async function buildPgliteTemplates(paths: { empty: string; seeded: string }): P
   } finally {
     await db.close()
     rmSync(work, { recursive: true, force: true })
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -171,6 +171,14 @@ function setPath(root: { [k: string]: Json }, path: string, value: Json): void {
 
 /** Collects the values of one file with their reasons; the file is built from exactly these. */
 class FileBuilder {
+  /** A Kubernetes-style document: its apiVersion and kind first. */
+  static manifest(apiVersion: string, kind: string): FileBuilder {
+    return new FileBuilder().put('apiVersion', apiVersion).put('kind', kind)
+  }
+  /** A ConfigMap with a fixed name and namespace (the data keys are what the caller sets). */
+  static configMap(name: string, namespace: string): FileBuilder {
+    return FileBuilder.manifest('v1', 'ConfigMap').put('metadata.name', name).put('metadata.namespace', namespace)
+  }
   readonly data: { [k: string]: Json } = {}
   readonly values: ConfigValue[] = []
   set(path: string, value: Json, reason: string): this {
@@ -297,9 +305,7 @@ function vpcCniAddon(p: Plan): ConfigArtifact {
 /** ENIConfig for one AZ (custom networking): the pod subnet and security groups are the team's own. */
 function eniConfig(p: Plan): ConfigArtifact {
   const zone = `${p.req.region}a`
-  const f = new FileBuilder()
-  f.put('apiVersion', 'crd.k8s.amazonaws.com/v1alpha1')
-  f.put('kind', 'ENIConfig')
+  const f = FileBuilder.manifest('crd.k8s.amazonaws.com/v1alpha1', 'ENIConfig')
   f.set('metadata.name', zone, 'Named after the zone, as ENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone looks it up (one per AZ: repeat for the others).')
   f.set('spec.subnet', 'subnet-POD_SUBNET_ID', 'Placeholder: a pod subnet in this AZ, usually from a 100.64.0.0/10 secondary CIDR of the cluster’s VPC.')
   f.set('spec.securityGroups', ['sg-POD_SECURITY_GROUP_ID'], 'Placeholder: the security groups the pod ENIs get (the cluster security group at least).')
@@ -318,9 +324,7 @@ function eniConfig(p: Plan): ConfigArtifact {
 
 function eksctl(p: Plan, addon: ConfigArtifact | null): ConfigArtifact {
   const { option, req } = p
-  const f = new FileBuilder()
-  f.put('apiVersion', 'eksctl.io/v1alpha5')
-  f.put('kind', 'ClusterConfig')
+  const f = FileBuilder.manifest('eksctl.io/v1alpha5', 'ClusterConfig')
   f.set('metadata.name', CLUSTER_PLACEHOLDER, 'Placeholder: your cluster’s name.')
   f.set('metadata.region', req.region, 'The region the question is about.')
   if (option.id === 'eks-auto-mode') {
@@ -371,9 +375,7 @@ function maxPodsWhy(p: Plan, how: string): string {
 }
 
 function karpenter(p: Plan): ConfigArtifact {
-  const f = new FileBuilder()
-  f.put('apiVersion', 'karpenter.k8s.aws/v1')
-  f.put('kind', 'EC2NodeClass')
+  const f = FileBuilder.manifest('karpenter.k8s.aws/v1', 'EC2NodeClass')
   f.set('metadata.name', 'default', 'Placeholder: the NodeClass your NodePool’s nodeClassRef names.')
   f.set('spec.role', `KarpenterNodeRole-${CLUSTER_PLACEHOLDER}`, 'Placeholder: the IAM role of the nodes.')
   f.put('spec.amiSelectorTerms[0].alias', 'al2023@latest')
@@ -400,9 +402,7 @@ function karpenter(p: Plan): ConfigArtifact {
 }
 
 function nodeadm(p: Plan): ConfigArtifact {
-  const f = new FileBuilder()
-  f.put('apiVersion', 'node.eks.aws/v1alpha1')
-  f.put('kind', 'NodeConfig')
+  const f = FileBuilder.manifest('node.eks.aws/v1alpha1', 'NodeConfig')
   f.set('spec.cluster.name', CLUSTER_PLACEHOLDER, 'Placeholder: your cluster’s name.')
   f.set('spec.cluster.apiServerEndpoint', 'https://API_SERVER_ENDPOINT', 'Placeholder: aws eks describe-cluster --query cluster.endpoint.')
   f.set('spec.cluster.certificateAuthority', 'CERTIFICATE_AUTHORITY_BASE64', 'Placeholder: aws eks describe-cluster --query cluster.certificateAuthority.data.')
@@ -467,9 +467,7 @@ function calicoHelm(p: Plan): ConfigArtifact[] {
     felix.set('spec.wireguardEnabled', true, 'Encryption asked for: WireGuard between nodes (UDP 51820 open between them).')
   }
   if (felix.values.length > 0) {
-    const doc = new FileBuilder()
-    doc.put('apiVersion', 'projectcalico.org/v3')
-    doc.put('kind', 'FelixConfiguration')
+    const doc = FileBuilder.manifest('projectcalico.org/v3', 'FelixConfiguration')
     doc.put('metadata.name', 'default')
     for (const v of felix.values) doc.set(v.path, v.value === 'true' ? true : v.value, v.reason)
     out.push({
@@ -485,11 +483,7 @@ function calicoHelm(p: Plan): ConfigArtifact[] {
     })
   }
   if (option.variant === 'ebpf') {
-    const cm = new FileBuilder()
-    cm.put('apiVersion', 'v1')
-    cm.put('kind', 'ConfigMap')
-    cm.put('metadata.name', 'kubernetes-services-endpoint')
-    cm.put('metadata.namespace', 'tigera-operator')
+    const cm = FileBuilder.configMap('kubernetes-services-endpoint', 'tigera-operator')
     cm.set('data.KUBERNETES_SERVICE_HOST', 'API_SERVER_HOST', 'Placeholder: the API server’s host name without https:// (describe-cluster endpoint): with kube-proxy gone, Calico must reach the API server directly.')
     cm.set('data.KUBERNETES_SERVICE_PORT', '443', 'The EKS API server port.')
     out.push({
@@ -593,11 +587,7 @@ function flannelHelm(p: Plan): ConfigArtifact {
 }
 
 function autoModePolicy(): ConfigArtifact {
-  const f = new FileBuilder()
-  f.put('apiVersion', 'v1')
-  f.put('kind', 'ConfigMap')
-  f.put('metadata.name', 'amazon-vpc-cni')
-  f.put('metadata.namespace', 'kube-system')
+  const f = FileBuilder.configMap('amazon-vpc-cni', 'kube-system')
   f.set('data.enable-network-policy-controller', 'true', 'NetworkPolicy asked for: Auto Mode enforces it only once the controller is enabled here.')
   return {
     id: 'auto-mode-network-policy',
