@@ -6,10 +6,11 @@ import { isEksNode, maxPods, maxPodsAllModes, type MaxPodsResult } from '../doma
 import { show, type Parsed } from '../domain/fields.js'
 import { describeFilter, filterFields, filterOf, matchesFilter, type TypeFilter } from '../domain/type-filters.js'
 import { compareTypeNames, nearestNames, naturalCompare } from '../domain/type-names.js'
-import { MODES, NotFoundError, type InstanceType, type Mode } from '../domain/types.js'
+import { MODES, NotFoundError, type CapacityType, type InstanceType, type Mode } from '../domain/types.js'
 import type { CAPACITY_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS, PAGE_FIELDS } from './inputs.js'
 import { InputError } from '../domain/types.js'
 import { within, type Asked, type Freshness, type Validity } from './pipeline.js'
+import { kindPrices, refreshHint } from './prices.js'
 
 export type { Freshness } from './pipeline.js'
 
@@ -93,7 +94,8 @@ const camel = (mode: Mode): string => mode.replace(/-([a-z])/g, (_, c: string) =
 export interface InstanceTypeView extends InstanceType {
   /** false for EC2 Mac instances: they run macOS only and cannot join an EKS cluster. */
   eksNode: boolean
-  price: { region: string; usdPerHour: number; source: string; asOf: string } | null
+  /** The asked kind of price (capacityType) in the region, with its source and date. */
+  price: { region: string; capacityType: CapacityType; usdPerHour: number; source: string; asOf: string } | null
   /** Address-bound max pods per mode (null where the mode cannot run on the type). */
   maxPods: Record<string, number | null>
   /** After the EKS guidance cap (110 up to 30 vCPUs, 250 above). */
@@ -105,10 +107,10 @@ export function defaultDensity(a: Asked, it: InstanceType): Record<Mode, MaxPods
   return a.memo(`density:${it.name}`, () => maxPodsAllModes(it))
 }
 
-export function instanceTypeView(a: Asked, it: InstanceType, region: string): InstanceTypeView {
-  return a.memo(`view:${region}:${it.name}`, () => {
+export function instanceTypeView(a: Asked, it: InstanceType, region: string, capacityType: CapacityType = 'on-demand'): InstanceTypeView {
+  return a.memo(`view:${region}:${capacityType}:${it.name}`, () => {
     const all = defaultDensity(a, it)
-    const p = a.snap.price(region, it.name)
+    const p = a.snap.price(region, it.name, capacityType)
     const max: Record<string, number | null> = {}
     const rec: Record<string, number | null> = {}
     for (const mode of MODES) {
@@ -118,7 +120,7 @@ export function instanceTypeView(a: Asked, it: InstanceType, region: string): In
     return {
       ...it,
       eksNode: isEksNode(it),
-      price: p ? { region, usdPerHour: p.usdPerHour, source: p.source, asOf: p.asOf } : null,
+      price: p ? { region, capacityType, usdPerHour: p.usdPerHour, source: p.source, asOf: p.asOf } : null,
       maxPods: max,
       recommendedMaxPods: rec,
     }
@@ -188,7 +190,7 @@ export function listInstanceTypes(a: Asked, q: InstanceTypesQuery): InstanceType
   const f = filterOf(q)
   if (f.family !== null) requireFamily(a.snap, f.family)
   const out: InstanceTypeView[] = []
-  for (const t of orderedTypes(a.snap)) if (matchesFilter(t, f)) out.push(instanceTypeView(a, t, q.region))
+  for (const t of orderedTypes(a.snap)) if (matchesFilter(t, f)) out.push(instanceTypeView(a, t, q.region, q.capacityType))
   return out
 }
 
@@ -258,7 +260,7 @@ export type CapacityQuery = Parsed<typeof CAPACITY_FIELDS>
 export interface PlanPricing {
   region: string
   /** The kind of price in the cost columns (on-demand Linux, per hour). */
-  capacityType: 'on-demand'
+  capacityType: CapacityType
   /** Distinct instance types that can serve the workload (in at least one of the plan's modes)… */
   types: number
   /** …and how many of them have a price in the region. */
@@ -307,8 +309,8 @@ export interface PlanPrices {
 }
 
 export function planPrices(snap: CatalogSnapshot, q: CapacityQuery): PlanPrices {
-  const prices = snap.pricesIn(q.region)
-  return { capacityType: 'on-demand', priceOf: (name) => prices?.get(name)?.usdPerHour ?? null }
+  const prices = kindPrices(snap, q.region, q.capacityType)
+  return { capacityType: q.capacityType, priceOf: prices.priceOf }
 }
 
 /** The candidate types of a plan: the listed ones, or the family's, or the whole catalog; then the filters. */
@@ -361,8 +363,7 @@ function pricingOf(rows: readonly CapacityRow[], region: string, capacityType: P
     summary: `${n} of ${types} ${types === 1 ? 'type' : 'types'} priced in ${region} (${capacityType})`,
     hint: complete
       ? null
-      : `The catalog has no ${capacityType} price in ${region} for ${types - n} of these types: a catalog refresh ` +
-        `(POST /v1/admin/refresh with {"regions":["${region}"]}, or the refreshCatalog mutation) fetches the region's prices from the AWS Pricing API.`,
+      : `The catalog has no ${capacityType} price in ${region} for ${types - n} of these types: ${refreshHint(capacityType, region)}.`,
   }
 }
 
@@ -403,6 +404,7 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
         daemonSetsPerNode: q.daemonSetsPerNode,
         maxPodsCap: q.maxPodsCap,
         os: q.os,
+        capacityType: q.capacityType,
         minPodsPerNode: q.podsPerNode,
         ...warm,
       },

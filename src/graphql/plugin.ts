@@ -13,7 +13,7 @@ import {
   listInstanceTypes,
   maxPodsAnswer,
 } from '../answers/answers.js'
-import { CAPACITY_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
+import { CAPACITY_FIELDS, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
 import { recommendationAnswer } from '../answers/recommendation.js'
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
 import { isEksNode } from '../domain/density.js'
@@ -260,11 +260,13 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
 
   const loaders: MercuriusLoaders = {
     InstanceType: {
-      price: async (queries: Array<{ obj: Tagged; params: { region?: string | null } }>, ctx: Ctx) =>
+      price: async (queries: Array<{ obj: Tagged; params: { region?: string | null; capacityType?: string | null } }>, ctx: Ctx) =>
         queries.map(({ obj, params }) => {
           const region = params.region ?? obj.__region
-          const p = ctx.snap.price(region, obj.name)
-          return p ? { region, usdPerHour: p.usdPerHour, source: p.source, asOf: p.asOf } : null
+          // The same field table as REST's ?capacityType=, so a bad value gets the same message.
+          const { capacityType } = parseFields(INSTANCE_TYPE_FIELDS, { capacityType: params.capacityType ?? undefined }, { textual: false })
+          const p = ctx.snap.price(region, obj.name, capacityType)
+          return p ? { region, capacityType, usdPerHour: p.usdPerHour, source: p.source, asOf: p.asOf } : null
         }),
       maxPods: async (queries: Array<{ obj: Tagged; params: Record<string, unknown> }>, ctx: Ctx) =>
         queries.map(({ obj, params }) => {

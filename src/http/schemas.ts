@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { CAPACITY_FIELDS, FORMAT_FIELD } from '../answers/inputs.js'
 import { CNI_OPTIONS } from '../domain/cni-options.js'
 import { REQUIREMENT_FIELDS } from '../domain/requirements.js'
-import { MODES, PLUGINS } from '../domain/types.js'
+import { CAPACITY_TYPES, MODES, PLUGINS } from '../domain/types.js'
 import { toCsv } from './csv.js'
 import { errorSchema } from './errors.js'
 import { bodySchema } from './input.js'
@@ -50,6 +50,7 @@ export const instanceTypeSchema = {
       type: ['object', 'null'],
       properties: {
         region: { type: 'string' },
+        capacityType: { type: 'string', enum: [...CAPACITY_TYPES], description: 'Which price: the question\'s capacityType (default on-demand)' },
         usdPerHour: { type: 'number' },
         source: { type: 'string' },
         asOf: { type: 'string' },

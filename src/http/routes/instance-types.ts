@@ -73,7 +73,7 @@ export async function instanceTypeRoutes(app: FastifyInstance): Promise<void> {
       const a = answers.current()
       const q = parseQuery(INSTANCE_TYPE_FIELDS, request, [])
       const name = request.params.name
-      return sendAnswer(reply, a, jsonAnswer(a, `type:${q.region}:${name}`, () => instanceTypeView(a, findInstanceType(a.snap, name), q.region)))
+      return sendAnswer(reply, a, jsonAnswer(a, `type:${q.region}:${q.capacityType}:${name}`, () => instanceTypeView(a, findInstanceType(a.snap, name), q.region, q.capacityType)))
     },
   )
 
