@@ -10,7 +10,8 @@ import { MODES, NotFoundError, type CapacityType, type InstanceType, type Mode }
 import type { CAPACITY_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS, PAGE_FIELDS } from './inputs.js'
 import { InputError } from '../domain/types.js'
 import { within, type Asked, type Freshness, type Validity } from './pipeline.js'
-import { kindPrices, refreshHint } from './prices.js'
+import { gp3Of, kindPrices, refreshHint } from './prices.js'
+import { asksOverhead, NODE_COST_REFERENCES, overheadExplanation, rowOverhead, type ClusterFee, type OverheadInput, type RowOverhead } from '../domain/node-costs.js'
 
 export type { Freshness } from './pipeline.js'
 
@@ -275,7 +276,9 @@ export interface PlanPricing {
 }
 
 export interface CapacityPlanAnswer extends Omit<CapacityPlan, 'input'> {
-  input: CapacityPlan['input'] & { modes: Mode[]; podsPerNode: number | null }
+  input: CapacityPlan['input'] & { modes: Mode[]; podsPerNode: number | null; ebsGiB: number | null; clusterFee: ClusterFee | null }
+  /** With ebsGiB or clusterFee, every row also has ebsMonthlyUsd, clusterFeeMonthlyUsd and totalMonthlyUsd. */
+  rows: Array<CapacityRow & Partial<Omit<RowOverhead, 'formula'>>>
   /** The modes compared, in the order asked (one row per instance type and mode). */
   modes: Mode[]
   /** The filters applied to the candidate types, with what was assumed (a whole-catalog plan: arch amd64). */
@@ -415,9 +418,15 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
   const all = plans.length === 1 ? plans[0]!.rows : plans.flatMap((p) => p.rows)
   const pricing = pricingOf(all, q.region, prices.capacityType)
   const ranked = plans.length === 1 && pricing.ranking === 'cost' ? all : rankCapacityRows(all, pricing.ranking)
-  const rows = q.limit !== null ? ranked.slice(0, q.limit) : ranked
+  const limited = q.limit !== null ? ranked.slice(0, q.limit) : ranked
+  // Node overhead (ebsGiB, clusterFee) in columns of its own beside the node cost, only when asked.
+  const gp3 = gp3Of(snap, q.region)
+  const overhead: OverheadInput = { ebsGiB: q.ebsGiB, gp3UsdPerGbMonth: gp3?.usdPerGbMonth ?? null, clusterFee: q.clusterFee }
+  const asked = asksOverhead(overhead)
+  const rows: CapacityPlanAnswer['rows'] = asked ? limited.map((r) => withOverhead(r, overhead)) : limited
+  const overheadWords = overheadExplanation(overhead, q.region, gp3)
   return {
-    input: { ...plans[0]!.input, modes, podsPerNode: q.podsPerNode },
+    input: { ...plans[0]!.input, modes, podsPerNode: q.podsPerNode, ebsGiB: q.ebsGiB, clusterFee: q.clusterFee },
     modes,
     filters: filter,
     rows,
@@ -425,8 +434,14 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
     totalRows: ranked.length,
     pricing,
     assumptions,
-    explanation: planExplanation(pricing),
+    explanation: overheadWords === null ? planExplanation(pricing) : `${planExplanation(pricing)} ${overheadWords}`,
     catalog: catalogStamp(snap, q.region, f),
-    references: CAPACITY_REFERENCES,
+    references: asked ? [...CAPACITY_REFERENCES, ...NODE_COST_REFERENCES] : CAPACITY_REFERENCES,
   }
+}
+
+/** A plan row with its overhead columns; the row's formula gains the overhead's working. */
+function withOverhead(r: CapacityRow, o: OverheadInput): CapacityRow & RowOverhead {
+  const extra = rowOverhead(r.nodes, r.monthlyUsd, o)
+  return { ...r, ...extra, formula: extra.formula === '' ? r.formula : `${r.formula}; ${extra.formula}` }
 }

@@ -5,6 +5,7 @@
 // The formulas are the domain's (src/domain/density.ts, capacity.ts, vpc-ips.ts), which cite their sources.
 import type { InstanceTypeView } from '../answers/answers.js'
 import type { CapacityRow } from '../domain/capacity.js'
+import type { RowOverhead } from '../domain/node-costs.js'
 import type { ScoredOption } from '../domain/scoring.js'
 import { MODES, type Mode } from '../domain/types.js'
 import type { TableColumn } from './xlsx.js'
@@ -76,7 +77,7 @@ export const INSTANCE_TYPES_TABLE: TableSpec<InstanceTypeView> = {
 }
 
 /** rankedBy and pricing are the plan's (PlanPricing): the same in every row, so a sheet of rows says them. */
-export type PlanTableRow = CapacityRow & { region: string; totalPods: number; rankedBy?: string; pricing?: string }
+export type PlanTableRow = CapacityRow & Partial<Omit<RowOverhead, 'formula'>> & { region: string; totalPods: number; rankedBy?: string; pricing?: string }
 
 export const CAPACITY_PLAN_TABLE: TableSpec<PlanTableRow> = {
   file: 'capacity-plan',
@@ -105,7 +106,7 @@ export const CAPACITY_PLAN_TABLE: TableSpec<PlanTableRow> = {
       unit: 'addresses',
       about: 'VPC IPv4 addresses all the nodes hold, the VPC CNI warm pool included (WARM_ENI_TARGET 1 unless told), the pods spread evenly; the formula column shows the sum',
     },
-    { name: 'usd_per_hour', value: (r) => r.usdPerHour, unit: 'USD/h', about: 'On-demand price of one node in the region' },
+    { name: 'usd_per_hour', value: (r) => r.usdPerHour, unit: 'USD/h', about: 'Price of one node in the region, of the asked capacityType (on-demand unless told)' },
     { name: 'monthly_usd', value: (r) => r.monthlyUsd, unit: 'USD/month', about: 'nodes × usd_per_hour × 730, rounded to cents' },
     { name: 'usd_per_pod_month', value: (r) => r.usdPerPodMonth, unit: 'USD/pod-month', about: 'monthly_usd ÷ total_pods, rounded to cents' },
     {
@@ -133,6 +134,9 @@ export const CAPACITY_PLAN_TABLE: TableSpec<PlanTableRow> = {
       value: (r) => r.pricing ?? null,
       about: 'How many of the types that can serve have a price in the region (N of M types priced), and how to get the missing ones (a catalog refresh)',
     },
+    { name: 'ebs_monthly_usd', value: (r) => r.ebsMonthlyUsd ?? null, unit: 'USD/month', about: 'With ebsGiB: nodes × ebsGiB × the region’s gp3 price per GB-month (empty when not asked or not priced)' },
+    { name: 'cluster_fee_monthly_usd', value: (r) => r.clusterFeeMonthlyUsd ?? null, unit: 'USD/month', about: 'With clusterFee: the EKS control-plane fee ($0.10 or $0.60 per cluster-hour) × 730 h' },
+    { name: 'total_monthly_usd', value: (r) => r.totalMonthlyUsd ?? null, unit: 'USD/month', about: 'With ebsGiB or clusterFee: monthly_usd + ebs_monthly_usd + cluster_fee_monthly_usd' },
   ],
 }
 

@@ -53,7 +53,7 @@ t.test('capacity plans over REST', async (t) => {
     const json = (await app.inject('/v1/capacity-plans?totalPods=3000')).json()
     t.equal(lines.length, json.totalRows + 1, 'one row per (amd64) instance type plus the header')
     t.match(lines[0], /^instance_type,mode,region,total_pods,pods_per_node,limited_by,nodes,vpc_ips,usd_per_hour,monthly_usd,usd_per_pod_month/)
-    t.match(lines[0], /,ranked_by,pricing$/, 'the ranking and the pricing come last, added columns')
+    t.match(lines[0], /,ranked_by,pricing,ebs_monthly_usd,cluster_fee_monthly_usd,total_monthly_usd$/, 'added columns come last: the ranking, the pricing, then the node overhead')
     t.notMatch(res.body, /,\$\d/, 'no currency signs in number cells')
   })
 

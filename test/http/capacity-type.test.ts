@@ -53,3 +53,39 @@ t.test('capacityType picks the price kind on every door', async (t) => {
     t.equal(bad.errors[0].message, rest.message, 'the same message as REST')
   })
 })
+
+t.test('node overhead: ebsGiB and clusterFee in columns of their own, on every door', async (t) => {
+  const app = await buildTestApp(t)
+  const q = 'totalPods=300&instanceTypes=m5.large&ebsGiB=20&clusterFee=standard'
+  const plan = (await app.inject(`/v1/capacity-plans?${q}`)).json()
+  const row = plan.rows[0]
+  t.equal(plan.input.ebsGiB, 20)
+  t.equal(plan.input.clusterFee, 'standard')
+  // EKS standard support: $0.10 per cluster-hour (aws.amazon.com/eks/pricing) × 730 h.
+  t.equal(row.clusterFeeMonthlyUsd, 73)
+  t.type(row.ebsMonthlyUsd, 'number', 'the seed carries us-east-1’s gp3 price')
+  t.equal(row.totalMonthlyUsd, Math.round((row.monthlyUsd + row.ebsMonthlyUsd + 73) * 100) / 100)
+  t.match(row.formula, /EBS = \d+ nodes × 20 GiB × \$[\d.]+\/GB-month \(gp3\)/)
+  t.not(row.monthlyUsd, row.totalMonthlyUsd, 'never folded into the node cost')
+  t.match(plan.explanation, /counted apart as Kubecost does/)
+  t.ok(plan.references.includes('https://aws.amazon.com/eks/pricing/'))
+  const plain = (await app.inject('/v1/capacity-plans?totalPods=300&instanceTypes=m5.large')).json()
+  t.notOk('totalMonthlyUsd' in plain.rows[0], 'not asked: no overhead columns in JSON')
+
+  const csv = (await app.inject(`/v1/capacity-plans?${q}&format=csv`)).body.split('\r\n')
+  const header = csv[0]!.split(',')
+  const cells = csv[1]!.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''))
+  t.equal(cells[header.indexOf('cluster_fee_monthly_usd')], '73')
+  t.equal(Number(cells[header.indexOf('total_monthly_usd')]), row.totalMonthlyUsd)
+
+  const gql = (
+    await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      payload: { query: '{ capacityPlan(input: {totalPods: 300, instanceTypes: ["m5.large"], ebsGiB: 20, clusterFee: "standard"}) { rows { ebsMonthlyUsd clusterFeeMonthlyUsd totalMonthlyUsd } } }' },
+    })
+  ).json()
+  t.same(gql.data.capacityPlan.rows[0], { ebsMonthlyUsd: row.ebsMonthlyUsd, clusterFeeMonthlyUsd: 73, totalMonthlyUsd: row.totalMonthlyUsd })
+  const bad = (await app.inject('/v1/capacity-plans?totalPods=300&clusterFee=gold')).json()
+  t.match(bad, { statusCode: 400, field: 'clusterFee' })
+})
