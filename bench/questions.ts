@@ -8,9 +8,8 @@
 // clipped to the table's own bounds) or left out so the service applies its default. A field the table
 // has and the generator does not know yet is left to its default and listed in UNDRAWN, which the bench
 // prints, so the space is seen to lag when the tables grow.
-import { CAPACITY_FIELDS, MAX_PODS_FIELDS } from '../src/answers/inputs.js'
+import { CAPACITY_FIELDS, MAX_PODS_FIELDS, REQUIREMENT_FIELDS } from '../src/answers/inputs.js'
 import { parseFields, type FieldSpec, type FieldTable } from '../src/domain/fields.js'
-import { REQUIREMENT_FIELDS } from '../src/domain/requirements.js'
 import type { InstanceType } from '../src/domain/types.js'
 
 /** A small seeded pseudo-random generator (xorshift32 with a multiply on the way out): [0, 1). */

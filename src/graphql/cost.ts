@@ -34,9 +34,8 @@ import {
   type GraphQLSchema,
   type ValueNode,
 } from 'graphql'
-import { CAPACITY_FIELDS } from '../answers/inputs.js'
+import { CAPACITY_FIELDS, REQUIREMENT_FIELDS } from '../answers/inputs.js'
 import { CNI_OPTIONS } from '../domain/cni-options.js'
-import { REQUIREMENT_FIELDS } from '../domain/requirements.js'
 import { CRITERIA } from '../domain/scoring.js'
 
 export interface QueryLimits {

@@ -13,12 +13,11 @@ import {
   listInstanceTypes,
   maxPodsAnswer,
 } from '../answers/answers.js'
-import { CAPACITY_FIELDS, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
+import { CAPACITY_FIELDS, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS, parseRequirements } from '../answers/inputs.js'
 import { recommendationAnswer } from '../answers/recommendation.js'
 import type { CatalogSnapshot } from '../catalog/snapshot.js'
 import { isEksNode } from '../domain/density.js'
 import { parseFields } from '../domain/fields.js'
-import { parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, NotFoundError, type InstanceType } from '../domain/types.js'
 import { checkAdminAuth, refreshAndReload, refreshErrorBody, refreshErrorCode } from '../admin/index.js'
 import { encodeKept, JSON_TYPE, sendAnswer, varyOn } from '../http/cached.js'

@@ -5,12 +5,11 @@
 // the messages the parsers and checks themselves give. What no answer function makes (a refresh report,
 // a Slack message, the rate limit's refusal) is written here, as an illustration of its shape.
 import { catalogStamp, catalogSummary, capacityPlanAnswer, findInstanceType, instanceTypeView, listInstanceTypes, maxPodsAnswer } from '../answers/answers.js'
-import { CAPACITY_FIELDS, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
+import { CAPACITY_FIELDS, INSTANCE_TYPE_FIELDS, INSTANCE_TYPES_FIELDS, MAX_PODS_FIELDS, parseRequirements } from '../answers/inputs.js'
 import { recommendationAnswer } from '../answers/recommendation.js'
 import { checkAdminAuth, refreshErrorBody } from '../admin/index.js'
 import { RefreshFailedError, RefreshInProgressError, RefreshRefusedError, RefreshTimeoutError, validateRegions } from '../catalog/refresh.js'
 import { parseFields } from '../domain/fields.js'
-import { parseRequirements } from '../domain/requirements.js'
 import type { AppContext } from './context.js'
 import { errorBody, MAX_PARAM_LENGTH, toErrorBody, type ErrorBody } from './errors.js'
 import { MAX_URL_LENGTH } from './security.js'

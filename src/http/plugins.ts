@@ -42,7 +42,7 @@ export const bodyParsersPlugin = fp(
 )
 
 /**
- * The doors whose inputs are field tables (src/answers/inputs.ts, domain/requirements.ts): their route
+ * The doors whose inputs are field tables (src/answers/inputs.ts): their route
  * schemas document the inputs in OpenAPI, and the tables' own parser validates them, so fastify's schema
  * validation is switched off once here for all of them, not route by route.
  */

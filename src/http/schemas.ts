@@ -6,9 +6,8 @@
 // @fastify/swagger names a shared schema after what its refResolver.buildLocalReference returns
 // (app.ts gives back the $id), so `{ $ref: 'MaxPods#' }` is `#/components/schemas/MaxPods` in /docs/json.
 import type { FastifyInstance } from 'fastify'
-import { CAPACITY_FIELDS, FORMAT_FIELD } from '../answers/inputs.js'
+import { CAPACITY_FIELDS, FORMAT_FIELD, REQUIREMENT_FIELDS } from '../answers/inputs.js'
 import { CNI_OPTIONS } from '../domain/cni-options.js'
-import { REQUIREMENT_FIELDS } from '../domain/requirements.js'
 import { CAPACITY_TYPES, MODES, PLUGINS } from '../domain/types.js'
 import { toCsv } from './csv.js'
 import { errorSchema } from './errors.js'

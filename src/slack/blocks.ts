@@ -3,10 +3,9 @@
 // section text 3000, at most 10 fields of 2000 characters, context elements 10.
 // Text from the answers is escaped for mrkdwn (&, <, >), links are <url|label>.
 import type { CapacityPlanAnswer, CatalogStamp, CapacityQuery, MaxPodsQuery } from '../answers/answers.js'
-import { CAPACITY_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
+import { CAPACITY_FIELDS, MAX_PODS_FIELDS, REQUIREMENT_FIELDS } from '../answers/inputs.js'
 import type { MaxPodsResult } from '../domain/density.js'
 import type { FieldTable } from '../domain/fields.js'
-import { REQUIREMENT_FIELDS } from '../domain/requirements.js'
 import type { Requirements } from '../domain/types.js'
 import type { RecommendationAnswer } from '../answers/recommendation.js'
 import type { CapacityRow } from '../domain/capacity.js'

@@ -8,10 +8,9 @@
 //   `=required`: someone who bothers to name a need in a one-line command needs it. Say `=preferred` for a soft one.
 // - Bare `fargate` / `windows` mean true. A bare instance type (`m5.large`) or region (`eu-west-1`) is taken as one.
 // - A key given twice: list fields (instance types, subnets) add up; any other field must repeat the same value.
-import { CAPACITY_FIELDS, MAX_PODS_FIELDS } from '../answers/inputs.js'
+import { CAPACITY_FIELDS, INSTANCE_TYPE_PATTERN, MAX_PODS_FIELDS, parseRequirements, REGION_PATTERN, REQUIREMENT_FIELDS } from '../answers/inputs.js'
 import type { CapacityQuery, MaxPodsQuery } from '../answers/answers.js'
 import { parseFields, show } from '../domain/fields.js'
-import { INSTANCE_TYPE_PATTERN, REGION_PATTERN, REQUIREMENT_FIELDS, parseRequirements } from '../domain/requirements.js'
 import { InputError, LEVEL_NEEDS, MODES, NotFoundError, type Mode, type Requirements } from '../domain/types.js'
 
 export type Visibility = 'ephemeral' | 'in_channel'

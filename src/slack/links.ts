@@ -8,8 +8,7 @@
 // 25 elements in an actions block. A link button still posts a block_actions payload to the app's
 // interactivity URL, which must answer 200 (POST /slack/interactions does), or Slack shows a warning.
 import type { CapacityQuery, MaxPodsQuery } from '../answers/answers.js'
-import { CAPACITY_FIELDS } from '../answers/inputs.js'
-import { REQUIREMENT_FIELDS } from '../domain/requirements.js'
+import { CAPACITY_FIELDS, REQUIREMENT_FIELDS } from '../answers/inputs.js'
 import type { Requirements } from '../domain/types.js'
 import { capacityPlanLink, clip, maxPodsLink, queryOf, recommendationLink, type TextObject } from './blocks.js'
 

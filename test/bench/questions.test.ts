@@ -3,9 +3,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { capacityPlanQuestions, graphqlRecommendQuestions, maxPodsQuestions, recommendationQuestions, seededRandom, type CatalogSpace } from '../../bench/questions.js'
-import { CAPACITY_FIELDS, MAX_PODS_FIELDS } from '../../src/answers/inputs.js'
+import { CAPACITY_FIELDS, MAX_PODS_FIELDS, parseRequirements } from '../../src/answers/inputs.js'
 import { parseFields } from '../../src/domain/fields.js'
-import { parseRequirements } from '../../src/domain/requirements.js'
 import { SEED_FILE } from '../../src/paths.js'
 
 const seed = JSON.parse(readFileSync(SEED_FILE, 'utf8')) as { instanceTypes: CatalogSpace['types']; prices: Array<{ region: string }> }

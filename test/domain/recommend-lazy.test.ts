@@ -3,7 +3,7 @@
 // order, the same JSON whichever field is read first, values that stay put, and fields that can be set.
 import t from 'tap'
 import { recommend } from '../../src/domain/scoring.js'
-import { parseRequirements } from '../../src/domain/requirements.js'
+import { parseRequirements } from '../../src/answers/inputs.js'
 import { seedType } from './fixtures.js'
 
 const catalog = { instanceType: (name: string) => seedType(name) }

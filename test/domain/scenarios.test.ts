@@ -12,7 +12,7 @@
 import t, { type Test } from 'tap'
 import { subnetBudget } from '../../src/domain/cidr.js'
 import { CNI_OPTIONS } from '../../src/domain/cni-options.js'
-import { parseRequirements } from '../../src/domain/requirements.js'
+import { parseRequirements } from '../../src/answers/inputs.js'
 import { recommend, type CatalogView, type Criterion, type RecommendationCore, type ScoredOption } from '../../src/domain/scoring.js'
 import { seed } from './fixtures.js'
 

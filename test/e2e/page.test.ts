@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { REQUIREMENT_FIELDS } from '../../src/domain/requirements.js'
+import { REQUIREMENT_FIELDS } from '../../src/answers/inputs.js'
 import { buildTestApp } from '../helper.js'
 
 const CHROMIUM = '/usr/bin/chromium'

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { Writable } from 'node:stream'
-import { parseRequirements } from '../../src/domain/requirements.js'
+import { parseRequirements } from '../../src/answers/inputs.js'
 import type { RecommendationAnswer } from '../../src/answers/recommendation.js'
 import { clip, escapeMrkdwn, firstSentence, recommendationMessage } from '../../src/slack/blocks.js'
 import { signSlackRequest } from '../../src/slack/signature.js'

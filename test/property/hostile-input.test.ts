@@ -4,8 +4,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { createHmac } from 'node:crypto'
-import { CAPACITY_FIELDS, MAX_PODS_FIELDS } from '../../src/answers/inputs.js'
-import { REQUIREMENT_FIELDS } from '../../src/domain/requirements.js'
+import { CAPACITY_FIELDS, MAX_PODS_FIELDS, REQUIREMENT_FIELDS } from '../../src/answers/inputs.js'
 import { buildTestApp } from '../helper.js'
 
 const SEED = Number(process.env.FC_SEED ?? 20261121)

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { parseRequirements } from '../../src/domain/requirements.js'
+import { parseRequirements } from '../../src/answers/inputs.js'
 import { normaliseText, parseCommand, tokenise, type SlackCommand } from '../../src/slack/commands.js'
 
 const defaults = parseRequirements({}, { textual: true })

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { FORMAT_FIELD } from '../../answers/inputs.js'
+import { FORMAT_FIELD, parseRequirements, REQUIREMENT_FIELDS } from '../../answers/inputs.js'
 import { recommendationAnswer, type RecommendationAnswer } from '../../answers/recommendation.js'
-import { parseRequirements, REQUIREMENT_FIELDS } from '../../domain/requirements.js'
 import { InputError, type Requirements } from '../../domain/types.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { TABLE_PARAMS, tableAnswer, wantsTable } from '../csv.js'
