@@ -1,6 +1,6 @@
 // Distinct questions for the bench's miss rows: a seeded generator over the real instance types of the
-// seed, the modes, and the values the field tables allow (src/domain/requirements.ts REQUIREMENT_FIELDS,
-// src/answers/inputs.ts MAX_PODS_FIELDS and CAPACITY_FIELDS). Every question it gives is parsed with the
+// seed, the modes, and the values the field tables allow (src/answers/inputs.ts REQUIREMENT_FIELDS,
+// MAX_PODS_FIELDS and CAPACITY_FIELDS). Every question it gives is parsed with the
 // same table the service parses with, and its canonical form (the parsed fields, which is what the answer
 // pipeline keys on) is remembered, so no question comes twice in a run: each one is a cache miss.
 //
