@@ -352,12 +352,37 @@ function unsupported(it: InstanceType, mode: Mode, os: NodeOs, reason: string, r
   }
 }
 
+/**
+ * Results already worked out, per instance type (the catalog snapshot's object, so a new catalog version
+ * starts afresh and an old one's go with it). One recommendation asks the same (type, mode, DaemonSets, OS,
+ * cap) for every option that runs there — 17 options, 6 modes — and its configuration and plan ask again:
+ * the GraphQL miss row spent 10 % of its CPU in densityOf recomputing them (bench/results.md). A result is
+ * frozen, so a caller that changed one would fail, not corrupt the next answer. At most MEMO_PER_TYPE
+ * entries per type, the oldest dropped first: distinct DaemonSets and caps cannot grow it without bound.
+ */
+const memo = new WeakMap<InstanceType, Map<string, MaxPodsResult>>()
+const MEMO_PER_TYPE = 48
+
 /** Max pods of a type in a mode: podCounts' numbers with the formula, explanation and sources of each. */
 export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {}): MaxPodsResult {
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new InputError('mode', `mode must be one of ${MODES.join(', ')}; got ${describe(mode)}`)
   }
   const { daemonSets, userCap, os } = validateOptions(opts)
+  const key = `${mode}|${daemonSets}|${userCap ?? ''}|${os}|${opts.capReason ?? ''}`
+  let forType = memo.get(it)
+  if (forType === undefined) memo.set(it, (forType = new Map()))
+  const known = forType.get(key)
+  if (known !== undefined) return known
+  const result = computeMaxPods(it, mode, daemonSets, userCap, os, opts.capReason)
+  Object.freeze(result.references)
+  if (result.cap !== null) Object.freeze(result.cap)
+  if (forType.size >= MEMO_PER_TYPE) forType.delete(forType.keys().next().value as string)
+  forType.set(key, Object.freeze(result))
+  return result
+}
+
+function computeMaxPods(it: InstanceType, mode: Mode, daemonSets: number, userCap: number | null, os: NodeOs, capReason: string | undefined): MaxPodsResult {
   const counts = podCounts(it, mode, daemonSets, userCap, os)
   const limit = addressLimitText(it, mode, counts?.maxPods ?? null, os)
   if (counts === null || 'reason' in limit) return unsupported(it, mode, os, 'reason' in limit ? limit.reason : 'not supported', limit.references)
@@ -365,9 +390,9 @@ export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {})
 
   const { maxPods: address, recommendedMaxPods: recommended, podsForWorkloads: workloads } = counts
   const cap = counts.userCapped
-    ? { value: counts.cap, reason: `${opts.capReason ?? `maxPodsCap ${counts.cap} asked for`} (lower than the EKS cap ${eksCapValue(it.vcpu)})` }
+    ? { value: counts.cap, reason: `${capReason ?? `maxPodsCap ${counts.cap} asked for`} (lower than the EKS cap ${eksCapValue(it.vcpu)})` }
     : eksCap(it.vcpu)
-  const capStep = recommended < address ? `; min(${address}, cap ${cap.value}${counts.userCapped && opts.capReason ? `: ${opts.capReason}` : ''}) = ${recommended}` : ''
+  const capStep = recommended < address ? `; min(${address}, cap ${cap.value}${counts.userCapped && capReason ? `: ${capReason}` : ''}) = ${recommended}` : ''
   const workloadStep = `; for workloads ${recommended} − ${host} host-network − ${daemonSets} DaemonSet = ${workloads}`
   const capText = recommended < address ? ` Capped to ${recommended}: ${cap.reason}.` : ` The cap (${cap.value}) does not bind.`
   return {

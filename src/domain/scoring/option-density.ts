@@ -41,9 +41,26 @@ function nodeOptsFor(m: MaxPodsResult): { maxPods?: number; os: NodeOs } {
   return m.recommendedMaxPods === null ? { os: m.os } : { maxPods: m.recommendedMaxPods, os: m.os }
 }
 
+/**
+ * Densities already worked out for one request (its Context), by what they depend on: the mode choices, the
+ * nodes' OS, the option's cap and where its pod addresses come from. The 17 options run in far fewer
+ * distinct ways (every policy add-on on the VPC CNI's secondary IPs is one), so one recommendation works each
+ * out once; the result is frozen because options then share it.
+ */
+const byContext = new WeakMap<Context, Map<string, DensityOfOption>>()
+
 export function densityOf(option: CniOption, ctx: Context): DensityOfOption {
+  const choices = modeChoices(option, ctx.req)
+  const key = `${choices.join(',')}|${densityOs(option, ctx.req)}|${option.maxPodsCap?.value ?? ''}|${option.maxPodsCap?.reason ?? ''}|${option.facts.podIpSource.value}`
+  let known = byContext.get(ctx)
+  if (known === undefined) byContext.set(ctx, (known = new Map()))
+  let found = known.get(key)
+  if (found === undefined) known.set(key, (found = Object.freeze(workOutDensity(option, ctx, choices))))
+  return found
+}
+
+function workOutDensity(option: CniOption, ctx: Context, choices: readonly Mode[]): DensityOfOption {
   const { req, types } = ctx
-  const choices = modeChoices(option, req)
   let perType: MaxPodsResult[] = []
   let vpcIpsForTotalPods: OptionDensity['vpcIpsForTotalPods'] = null
   // Per type, the first mode that runs there; across the cluster, the first set of choices that reaches
@@ -92,7 +109,9 @@ export function densityOf(option: CniOption, ctx: Context): DensityOfOption {
     vpcIpsForTotalPods,
   }
   if (rows.length > 1) density.byInstanceType = rows
-  return { perType, density }
+  for (const row of rows) Object.freeze(row)
+  Object.freeze(perType)
+  return { perType, density: Object.freeze(density) }
 }
 
 /** Every type runs the mode and reaches podsPerNode (when asked). */
