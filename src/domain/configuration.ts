@@ -123,50 +123,84 @@ function scalar(v: Exclude<Json, Json[] | { [k: string]: Json }>): string {
   if (typeof v === 'string') return PLAIN.test(v) && !YAML_WORDS.test(v) ? v : JSON.stringify(v)
   return JSON.stringify(v)
 }
-const key = (k: string): string => (PLAIN.test(k) && !YAML_WORDS.test(k) ? k : JSON.stringify(k))
+/** Keys and paths are the code's own literals (a few hundred): each is read once, then looked up. */
+const MEMO_LIMIT = 1024
+function remembered<T>(memo: Map<string, T>, k: string, make: (k: string) => T): T {
+  let v = memo.get(k)
+  if (v === undefined) {
+    v = make(k)
+    if (memo.size < MEMO_LIMIT) memo.set(k, v)
+  }
+  return v
+}
+const keys = new Map<string, string>()
+const key = (k: string): string => remembered(keys, k, (k) => (PLAIN.test(k) && !YAML_WORDS.test(k) ? k : JSON.stringify(k)))
 
-function yamlLines(v: Json, indent: string): string[] {
+const isEmpty = (v: Json[] | { [k: string]: Json }): boolean => (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0)
+
+/** Appends the lines of `v` at `indent` to `out` (one array for the whole file: no per-level copies). */
+function yamlLines(v: Json, indent: string, out: string[]): void {
   if (Array.isArray(v)) {
-    if (v.length === 0) return [`${indent}[]`]
-    return v.flatMap((item) => {
+    if (v.length === 0) out.push(`${indent}[]`)
+    for (const item of v) {
       if (item !== null && typeof item === 'object') {
-        const inner = yamlLines(item, `${indent}  `)
-        return [`${indent}- ${inner[0]!.slice(indent.length + 2)}`, ...inner.slice(1)]
+        // The item's first line carries the dash: "- key: value", its other lines indented under it.
+        const first = out.length
+        yamlLines(item, `${indent}  `, out)
+        out[first] = `${indent}- ${out[first]!.slice(indent.length + 2)}`
+      } else {
+        out.push(`${indent}- ${scalar(item)}`)
       }
-      return [`${indent}- ${scalar(item)}`]
-    })
+    }
+    return
   }
   if (v !== null && typeof v === 'object') {
     const entries = Object.entries(v)
-    if (entries.length === 0) return [`${indent}{}`]
-    return entries.flatMap(([k, val]) => {
-      if (val !== null && typeof val === 'object' && (Array.isArray(val) ? val.length > 0 : Object.keys(val).length > 0)) {
-        return [`${indent}${key(k)}:`, ...yamlLines(val, Array.isArray(val) ? indent : `${indent}  `)]
+    if (entries.length === 0) out.push(`${indent}{}`)
+    for (const [k, val] of entries) {
+      if (val !== null && typeof val === 'object' && !isEmpty(val)) {
+        out.push(`${indent}${key(k)}:`)
+        yamlLines(val, Array.isArray(val) ? indent : `${indent}  `, out)
+      } else {
+        out.push(`${indent}${key(k)}: ${val !== null && typeof val === 'object' ? (Array.isArray(val) ? '[]' : '{}') : scalar(val)}`)
       }
-      return [`${indent}${key(k)}: ${val !== null && typeof val === 'object' ? (Array.isArray(val) ? '[]' : '{}') : scalar(val)}`]
-    })
+    }
+    return
   }
-  return [`${indent}${scalar(v)}`]
+  out.push(`${indent}${scalar(v)}`)
 }
 
 /** YAML for plain data; several documents are separated by `---`. */
 export function toYaml(...docs: Json[]): string {
-  return docs.map((d) => yamlLines(d, '').join('\n')).join('\n---\n') + '\n'
+  return (
+    docs
+      .map((d) => {
+        const out: string[] = []
+        yamlLines(d, '', out)
+        return out.join('\n')
+      })
+      .join('\n---\n') + '\n'
+  )
 }
+
+/** `a.b[0].c` (or `a["x.y"]` for a key with dots) as its parts: names, and numbers for list indexes. */
+const paths = new Map<string, ReadonlyArray<string | number>>()
+const PATH_PART = /\["([^"]+)"\]|\[(\d+)\]|([^.[\]]+)/g
+const partsOf = (path: string): ReadonlyArray<string | number> =>
+  remembered(paths, path, (path) => [...path.matchAll(PATH_PART)].map((m) => (m[2] !== undefined ? Number(m[2]) : (m[1] ?? m[3])!)))
 
 /** Sets `a.b[0].c` (or `a["x.y"]` for a key with dots) in a plain object, making what is missing. */
 function setPath(root: { [k: string]: Json }, path: string, value: Json): void {
-  const parts = [...path.matchAll(/\["([^"]+)"\]|\[(\d+)\]|([^.[\]]+)/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : (m[1] ?? m[3])!))
+  const parts = partsOf(path)
   let node = root as Record<string | number, Json>
-  parts.forEach((part, i) => {
-    if (i === parts.length - 1) {
-      node[part] = value
-      return
-    }
+  const last = parts.length - 1
+  for (let i = 0; i < last; i++) {
+    const part = parts[i]!
     const existing = node[part]
     if (existing === undefined || existing === null || typeof existing !== 'object') node[part] = typeof parts[i + 1] === 'number' ? [] : {}
     node = node[part] as Record<string | number, Json>
-  })
+  }
+  node[parts[last]!] = value
 }
 
 /** Collects the values of one file with their reasons; the file is built from exactly these. */
