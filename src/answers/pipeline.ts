@@ -73,6 +73,25 @@ function bigFirstItem(member: unknown): string | null {
   return first.length >= BIG_ITEM_CHARS ? first : null
 }
 
+/** Texts this long are encoded through the scratch space. */
+const LONG_TEXT = 16 * 1024
+
+/**
+ * Buffer.from(text, 'utf8'), faster for a long text: TextEncoder.encodeInto into the reused scratch space,
+ * then one copy. On Node 20 Buffer.from encodes a two-byte string (any × ÷ ⌈ in a formula makes one) at
+ * ~0.6 GB/s and encodeInto at ~1.7 GB/s; a whole-catalog plan (1.6 MB) spent 5 ms of its ~30 in Buffer.from.
+ */
+function utf8(text: string): Buffer {
+  if (text.length < LONG_TEXT) return Buffer.from(text, 'utf8')
+  used = 0
+  try {
+    put(text)
+    return Buffer.from(scratch.subarray(0, used))
+  } finally {
+    if (scratch.length > SCRATCH_KEPT) scratch = new Uint8Array(256 * 1024)
+  }
+}
+
 /**
  * The bytes of Buffer.from(JSON.stringify(value), 'utf8'). An answer with a list of big items (a
  * recommendation: 17 options of ~12 kB) is written without its whole text: members and items are
@@ -85,7 +104,7 @@ function bigFirstItem(member: unknown): string | null {
  * Answers are plain data (no toJSON in their members), for which the bytes are the same.
  */
 export function jsonBytes(value: unknown): Buffer {
-  if (!isPlainObject(value)) return Buffer.from(JSON.stringify(value), 'utf8')
+  if (!isPlainObject(value)) return utf8(JSON.stringify(value))
   const keys = Object.keys(value)
   let big = -1
   let first: string | null = null
@@ -93,7 +112,7 @@ export function jsonBytes(value: unknown): Buffer {
     first = bigFirstItem(value[keys[i]!])
     if (first !== null) big = i
   }
-  if (first === null) return Buffer.from(JSON.stringify(value), 'utf8')
+  if (first === null) return utf8(JSON.stringify(value))
   used = 0
   try {
     putByte(0x7b)
