@@ -9,11 +9,14 @@
 //                         skips the first start and the in-process plan and leaves results.md alone
 //   BENCH_CPU_PROF=<dir>  the service runs under node --cpu-prof, writing its profile into <dir> when it
 //                         stops (summarise it with bench/profile-summary.ts); also an experiment
+//   BENCH_SCALE=0         skips the scale part: by default a full run ends with bench/scale.ts (every
+//                         region, three price kinds, from the fake AWS) and puts its tables in results.md,
+//                         so that one run shows every row and target of issue 22
 import autocannon from 'autocannon'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, release, tmpdir, totalmem } from 'node:os'
 import { request, type IncomingHttpHeaders } from 'node:http'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -605,11 +608,21 @@ async function main(): Promise<void> {
       await stop(pg.child)
     }
 
+    // The scale part: its own script (a synthetic catalog of every region needs the fake AWS and a fresh
+    // database per backend), run here so its figures come from the same run, on the same machine.
+    let scale: string | null = null
+    if (!ONLY && !CPU_PROF && process.env.BENCH_SCALE !== '0') {
+      console.log('scale: every region, three price kinds (bench/scale.ts)…')
+      const run = spawnSync(process.execPath, [fileURLToPath(new URL('./scale.js', import.meta.url))], { stdio: 'inherit', env: process.env })
+      if (run.status !== 0) throw new Error(`bench/scale.ts failed (exit ${run.status ?? run.signal})`)
+      scale = readFileSync(join(ROOT, 'bench', 'scale-results.md'), 'utf8').replace(/^# .*\n/, '').trim()
+    }
+
     const cpu = cpus()[0]?.model ?? 'unknown CPU'
     lines.push(
       '# Benchmark results',
       '',
-      `Run ${new Date().toISOString()} on ${cpus().length} cores (${cpu}), Node ${process.version}; ` +
+      `Run ${new Date().toISOString()} on ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}; ` +
         `${PIN ? `servers pinned to core ${CORES - 1}, load generator to the others (taskset); ` : ''}${DURATION} s per measurement, ${CONNECTIONS} connections, after a warm-up run of the same length; service and baseline ` +
         `alternate ${ROUNDS} times per endpoint and the median round is shown; ` +
         `service on the embedded default (PGlite), LOG_LEVEL=${process.env.BENCH_LOG_LEVEL ?? 'warn'}, ` +
@@ -671,6 +684,7 @@ async function main(): Promise<void> {
         : '| resident memory, PostgreSQL server | not measured (set BENCH_DATABASE_URL) | < 200 MiB |',
       ...(onServer ? [`| start-up to ready, PostgreSQL server, seeded database | ${onServer.readyMs} ms | < 3000 ms |`] : []),
       '',
+      ...(scale === null ? [] : ['## At scale: every commercial region, on-demand, spot and reserved (bench/scale.ts, same run)', '', scale, '']),
     )
     const out = join(ROOT, 'bench', 'results.md')
     const previous = (() => {
