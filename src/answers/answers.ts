@@ -273,6 +273,10 @@ export interface PlanPricing {
   summary: string
   /** What to do about missing prices (a refresh), or null when none are missing. */
   hint: string | null
+  /** Where the region's prices of this kind come from (e.g. aws-pricing-api, aws-ec2-spot-price-history); empty when it has none. */
+  sources: string[]
+  /** The oldest of those prices (ISO time), or null when the region has none of this kind. */
+  asOf: string | null
 }
 
 export interface CapacityPlanAnswer extends Omit<CapacityPlan, 'input'> {
@@ -309,11 +313,13 @@ export const CAPACITY_REFERENCES = [
 export interface PlanPrices {
   capacityType: PlanPricing['capacityType']
   priceOf: (name: string) => number | null
+  sources: string[]
+  asOf: string | null
 }
 
 export function planPrices(snap: CatalogSnapshot, q: CapacityQuery): PlanPrices {
   const prices = kindPrices(snap, q.region, q.capacityType)
-  return { capacityType: q.capacityType, priceOf: prices.priceOf }
+  return { capacityType: q.capacityType, priceOf: prices.priceOf, sources: prices.sources, asOf: prices.asOf }
 }
 
 /** The candidate types of a plan: the listed ones, or the family's, or the whole catalog; then the filters. */
@@ -344,7 +350,14 @@ function planCandidates(snap: CatalogSnapshot, q: CapacityQuery): { candidates: 
   return { candidates, filter, assumptions }
 }
 
-function pricingOf(rows: readonly CapacityRow[], region: string, capacityType: PlanPricing['capacityType']): PlanPricing {
+/** The plan's pricing in one sentence or two, for a table's pricing column and a Slack line: what is priced, from where, as of when, and what to do about the rest. */
+export function pricingText(p: PlanPricing): string {
+  const basis = p.asOf === null ? '' : `; prices: ${p.sources.join(', ')}, as of ${p.asOf.slice(0, 10)}`
+  return `${p.summary}${basis}.${p.hint === null ? '' : ` ${p.hint}`}`
+}
+
+function pricingOf(rows: readonly CapacityRow[], region: string, prices: PlanPrices): PlanPricing {
+  const { capacityType } = prices
   const serving = new Set<string>()
   const priced = new Set<string>()
   for (const r of rows) {
@@ -367,6 +380,8 @@ function pricingOf(rows: readonly CapacityRow[], region: string, capacityType: P
     hint: complete
       ? null
       : `The catalog has no ${capacityType} price in ${region} for ${types - n} of these types: ${refreshHint(capacityType, region)}.`,
+    sources: [...prices.sources],
+    asOf: prices.asOf,
   }
 }
 
@@ -416,7 +431,7 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
     ),
   )
   const all = plans.length === 1 ? plans[0]!.rows : plans.flatMap((p) => p.rows)
-  const pricing = pricingOf(all, q.region, prices.capacityType)
+  const pricing = pricingOf(all, q.region, prices)
   const ranked = plans.length === 1 && pricing.ranking === 'cost' ? all : rankCapacityRows(all, pricing.ranking)
   const limited = q.limit !== null ? ranked.slice(0, q.limit) : ranked
   // Node overhead (ebsGiB, clusterFee) in columns of its own beside the node cost, only when asked.

@@ -156,6 +156,8 @@ const capacityPlanSchema = {
         ranking: { type: 'string', enum: ['cost', 'nodes'], description: 'cost: priced rows by monthly cost, then unpriced by nodes; nodes: no row has a price' },
         summary: { type: 'string', description: '"N of M types priced in <region> (on-demand)"' },
         hint: { type: ['string', 'null'], description: 'How to get the missing prices (a catalog refresh); null when none are missing' },
+        sources: { type: 'array', items: { type: 'string' }, description: 'Where the region\'s prices of this kind come from (aws-pricing-api, aws-ec2-spot-price-history, the seed); empty when it has none' },
+        asOf: { type: ['string', 'null'], description: 'The oldest of those prices (ISO time); null when the region has none of this kind' },
       },
     },
     assumptions: { type: 'array', items: { type: 'string' }, description: 'What was assumed that the question did not say' },

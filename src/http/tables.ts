@@ -132,7 +132,7 @@ export const CAPACITY_PLAN_TABLE: TableSpec<PlanTableRow> = {
     {
       name: 'pricing',
       value: (r) => r.pricing ?? null,
-      about: 'How many of the types that can serve have a price in the region (N of M types priced), and how to get the missing ones (a catalog refresh)',
+      about: 'How many of the types that can serve have a price in the region (N of M types priced), where those prices come from and as of when, and how to get the missing ones (a catalog refresh)',
     },
     { name: 'ebs_monthly_usd', value: (r) => r.ebsMonthlyUsd ?? null, unit: 'USD/month', about: 'With ebsGiB: nodes × ebsGiB × the region’s gp3 price per GB-month (empty when not asked or not priced)' },
     { name: 'cluster_fee_monthly_usd', value: (r) => r.clusterFeeMonthlyUsd ?? null, unit: 'USD/month', about: 'With clusterFee: the EKS control-plane fee ($0.10 or $0.60 per cluster-hour) × 730 h' },

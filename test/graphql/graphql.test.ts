@@ -73,7 +73,7 @@ t.test('GraphQL', async (t) => {
         modes: [SECONDARY_IP, PREFIX_DELEGATION], podsPerNode: 40, limit: 6 }) {
       mode modes podsPerNode assumptions explanation totalRows
       filters { family arch category generation burstable minVcpu minMemoryMiB bareMetal }
-      pricing { region capacityType types priced complete ranking summary hint }
+      pricing { region capacityType types priced complete ranking summary hint sources asOf }
       rows { instanceType mode nodes monthlyUsd reason } } }`)
     t.notOk(body.errors)
     const p = body.data.capacityPlan

@@ -30,6 +30,21 @@ t.test('capacityType picks the price kind on every door', async (t) => {
     t.notOk(onDemand.rows.some((r: { usdPerHour: number | null }) => r.usdPerHour === SPOT))
     t.match(spot.pricing, { types: 2, priced: 1, complete: false })
     t.match(spot.pricing.hint, /spot prices from the EC2 spot price history/, 'the hint names where spot prices come from')
+    // Every door says where the kind's prices come from and as of when (issue 20: "always with the source and its date").
+    t.same(spot.pricing.sources, ['aws-ec2-spot-price-history'], 'the spot prices\' source')
+    t.equal(new Date(spot.pricing.asOf).toISOString(), '2026-11-30T00:00:00.000Z', 'the spot prices\' date, not the on-demand one')
+    t.ok(onDemand.pricing.sources.length > 0 && onDemand.pricing.asOf !== null, 'on-demand names its source and date too')
+    t.notSame(onDemand.pricing.sources, spot.pricing.sources)
+    const csv = (await app.inject(`${base}&capacityType=spot&format=csv`)).body
+    t.match(csv, /1 of 2 types priced in us-east-1 \(spot\); prices: aws-ec2-spot-price-history, as of 2026-11-30\./, 'the CSV pricing column says the same')
+    const gql = (
+      await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        payload: { query: '{ capacityPlan(input: { totalPods: 300, instanceTypes: ["m5.large", "m5.xlarge"], capacityType: "spot" }) { pricing { sources asOf } } }' },
+      })
+    ).json()
+    t.same(gql.data?.capacityPlan.pricing, { sources: spot.pricing.sources, asOf: spot.pricing.asOf }, 'GraphQL says the same')
   })
 
   t.test('instance types carry the asked kind of price', async (t) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { capacityPlanAnswer, catalogStamp, catalogStampValidity, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
+import { capacityPlanAnswer, catalogStamp, catalogStampValidity, pricingText, type CapacityPlanAnswer, type CapacityQuery } from '../../answers/answers.js'
 import type { CatalogSnapshot } from '../../catalog/snapshot.js'
 import { jsonAnswer, sendAnswer, type KeptAnswer } from '../cached.js'
 import type { Asked } from '../../answers/pipeline.js'
@@ -29,7 +29,7 @@ export async function capacityPlanRoutes(app: FastifyInstance): Promise<void> {
       CAPACITY_PLAN_TABLE,
       () => {
         const plan = answer()
-        const pricing = plan.pricing.hint === null ? plan.pricing.summary : `${plan.pricing.summary}. ${plan.pricing.hint}`
+        const pricing = pricingText(plan.pricing)
         return plan.rows.map((r) => ({ ...r, region: plan.region, totalPods: plan.input.totalPods, rankedBy: plan.pricing.ranking, pricing }))
       },
       valid,
