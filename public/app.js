@@ -10,8 +10,10 @@ const REQUIREMENT_CONTROLS = [
 ]
 /** Requirements a link may carry that the form has no control for; passed through untouched. */
 const CARRIED = ['podSubnets']
+/** The cost chart's filters and price kind: sent with the chart (and its plan) as GET /v1/capacity-plans takes them. */
+const PLAN_CONTROLS = ['capacityType', 'arch', 'category', 'generation', 'minVcpu', 'minMemoryMiB', 'burstable', 'bareMetal']
 /** Settings of the page itself (the cost chart), not requirements. */
-const PAGE_CONTROLS = ['podCpu', 'podMemoryMiB', 'costScope']
+const PAGE_CONTROLS = ['podCpu', 'podMemoryMiB', 'costScope', ...PLAN_CONTROLS]
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/
 const MAX_TYPES = 50
 const CHART_TYPES = 12
@@ -415,19 +417,28 @@ function renderCharts(rec, params) {
   // The density the question asks each node to reach: types that cannot reach it are not drawn.
   if (params.get('podsPerNode')) plan.set('podsPerNode', params.get('podsPerNode'))
   if (control('costScope').value === 'mine') plan.set('instanceTypes', chosenTypes.join(','))
+  // The filters and the kind of price, as the form has them (empty: the API's default).
+  for (const name of PLAN_CONTROLS) if (params.get(name)) plan.set(name, params.get(name))
+  const kind = plan.get('capacityType') || 'on-demand'
   const csv = `v1/capacity-plans?${plan}&format=csv`
   if (width !== 720) plan.set('width', String(width))
-  costImg.alt = `Bar chart: dollars per pod-month for ${totalPods} pods in ${mode} mode on ` +
+  costImg.alt = `Bar chart: dollars per pod-month at ${kind} prices for ${totalPods} pods in ${mode} mode on ` +
     (plan.has('instanceTypes') ? chosenTypes.join(', ') : 'the 10 cheapest instance types') + '.'
   costImg.onerror = () => explainBrokenImage(costImg, 'chart-cost-caption')
   costImg.width = width
   costImg.src = `v1/charts/cost-per-pod.svg?${plan}`
   $('chart-cost-caption').replaceChildren(
-    `Cost per pod-month in ${mode} mode (${best && best.name ? `the mode of ${best.name}` : 'the default mode'}), on-demand. `,
+    `Cost per pod-month in ${mode} mode (${best && best.name ? `the mode of ${best.name}` : 'the default mode'}), ${kind} prices` +
+      (filtersText(plan) ? `, ${filtersText(plan)}` : '') + '. ',
     h('a', { href: csv }, 'The whole capacity plan as CSV'), ' or ',
     h('a', { href: csv.replace(/format=csv$/, 'format=xlsx'), download: true }, 'as a workbook (.xlsx)'), '. ',
     h('a', { href: costImg.src }, 'Open the SVG'), '.',
   )
+}
+
+/** "arch=arm64, category=m" for the caption: the filters the chart was asked with. */
+function filtersText(plan) {
+  return PLAN_CONTROLS.filter((k) => k !== 'capacityType' && plan.has(k)).map((k) => `${k}=${plan.get(k)}`).join(', ')
 }
 
 const gqlValue = (name, v) => {

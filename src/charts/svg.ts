@@ -21,6 +21,11 @@ export interface ValueFormat {
 
 export interface BarChartSpec {
   title: string
+  /**
+   * Lines drawn under the title in smaller, muted text: what a reader of the picture alone (a PNG in
+   * Slack, a printout) must see to trust it, such as the kind of price and its source and date.
+   */
+  subtitle?: readonly string[]
   /** One or two sentences for screen readers and tooltips: what is plotted and where the numbers come from. */
   description: string
   categoryAxisLabel: string
@@ -163,6 +168,13 @@ export function barChartSvg(spec: BarChartSpec): string {
     y += 20
     body.push(`<text x="${pad}" y="${px(y)}" font-size="16" font-weight="700" fill="${TEXT}">${escapeXml(line)}</text>`)
   }
+  // Subtitle: each line wrapped on its own (at most two rows), 11 px like the notes.
+  for (const text of spec.subtitle ?? []) {
+    for (const line of wrapText(text, (width - 2 * pad) / (CHAR_12 * 0.85), 2)) {
+      y += 15
+      body.push(`<text class="subtitle" x="${pad}" y="${px(y)}" font-size="11" fill="${MUTED}">${escapeXml(line)}</text>`)
+    }
+  }
 
   // Legend: one swatch per series, wrapping onto new rows.
   if (multi) {
@@ -187,8 +199,12 @@ export function barChartSvg(spec: BarChartSpec): string {
   }
 
   if (groups.length === 0) {
-    y += 32
-    body.push(`<text x="${pad}" y="${px(y)}" font-size="13" fill="${MUTED}">${escapeXml(spec.emptyMessage ?? 'No data to show.')}</text>`)
+    // Wrapped to the width like the title: the message says why there are no bars, and must be read whole.
+    y += 14
+    for (const line of wrapText(spec.emptyMessage ?? 'No data to show.', (width - 2 * pad) / (CHAR_12 * (13 / 12)), 4)) {
+      y += 18
+      body.push(`<text x="${pad}" y="${px(y)}" font-size="13" fill="${MUTED}">${escapeXml(line)}</text>`)
+    }
     y += pad
     out.push(header(width, y, id, spec), ...body, '</svg>')
     return out.join('\n')

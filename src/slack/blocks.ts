@@ -9,6 +9,8 @@ import type { FieldTable } from '../domain/fields.js'
 import type { Requirements } from '../domain/types.js'
 import type { RecommendationAnswer } from '../answers/recommendation.js'
 import type { CapacityRow } from '../domain/capacity.js'
+import type { CapacityType, StoragePrice } from '../domain/types.js'
+import type { KindPrices } from '../answers/prices.js'
 import { USAGE, type CommandName, type UsageError, type Visibility } from './commands.js'
 import { actionBlocks, imageBlocks, type ActionsBlock, type AnswerLinks, type ImageBlock } from './links.js'
 
@@ -192,14 +194,46 @@ export function maxPodsMessage(r: MaxPodsResult, catalogVersion: number, links: 
 
 export const PLAN_ROWS = 5
 
-function planRowText(r: CapacityRow, showMode: boolean): string {
-  const name = `*${escapeMrkdwn(r.instanceType)}*${showMode ? ` (${r.mode})` : ''}`
+/**
+ * Where a plan's prices come from, as the answers layer states it (src/answers/prices.ts: kindPrices for
+ * the asked capacityType, gp3Of for ebsGiB): read from the catalog's own record of its prices, never
+ * worked out here. The plan answer's rows and `pricing` carry the numbers; this carries their provenance.
+ */
+export interface PlanPriceBasis {
+  capacityType: CapacityType
+  /** The sources of the region's prices of that kind (empty: the catalog has none). */
+  sources: KindPrices['sources']
+  /** The oldest as-of among them, or null. */
+  asOf: KindPrices['asOf']
+  /** What the kind of price is, in the answers' words (CAPACITY_TYPE_WORDS). */
+  words: string
+  /** The region's gp3 price, where ebsGiB was asked and the catalog has one. */
+  gp3: StoragePrice | null
+}
+
+/** Node overhead (ebsGiB, clusterFee) was asked: the rows carry ebsMonthlyUsd, clusterFeeMonthlyUsd and totalMonthlyUsd. */
+const asksOverhead = (p: CapacityPlanAnswer): boolean => p.input.ebsGiB !== null || p.input.clusterFee !== null
+
+type PlanRow = CapacityPlanAnswer['rows'][number]
+
+/** The overhead columns of a row, each apart from the node cost, as the answer gives them. */
+function overheadText(r: PlanRow, p: CapacityPlanAnswer): string {
+  const parts: string[] = []
+  if (p.input.ebsGiB !== null) parts.push(r.ebsMonthlyUsd == null ? 'EBS not priced (no gp3 price)' : `EBS ${money(r.ebsMonthlyUsd)}`)
+  if (p.input.clusterFee !== null && r.clusterFeeMonthlyUsd != null) parts.push(`EKS fee ${money(r.clusterFeeMonthlyUsd)}`)
+  parts.push(r.totalMonthlyUsd == null ? 'total unknown' : `total ${money(r.totalMonthlyUsd)}/month`)
+  return parts.join(' · ')
+}
+
+function planRowText(r: PlanRow, p: CapacityPlanAnswer): string {
+  const name = `*${escapeMrkdwn(r.instanceType)}*${p.modes.length > 1 ? ` (${r.mode})` : ''}`
   if (r.reason !== null) return `${name}\n${escapeMrkdwn(r.reason)}`
   const cost = r.monthlyUsd === null ? 'no price in the region' : `${money(r.monthlyUsd)}/month`
   return (
     `${name}: ${cost}\n` +
     `${r.nodes} nodes × ${r.podsPerNode} pods (limited by ${r.limitedBy}) · ${r.vpcIps} VPC IPs` +
-    (r.usdPerPodMonth === null ? '' : ` · ${money(r.usdPerPodMonth)}/pod-month`)
+    (r.usdPerPodMonth === null ? '' : ` · ${money(r.usdPerPodMonth)}/pod-month`) +
+    (asksOverhead(p) ? `\n${overheadText(r, p)}` : '')
   )
 }
 
@@ -209,29 +243,74 @@ function planLead(p: CapacityPlanAnswer): string {
   if (!best || best.reason !== null) return 'No instance type can serve this workload as asked.'
   const what = `${best.nodes} × ${best.instanceType} (${best.mode})`
   const pr = p.pricing
-  if (pr.ranking === 'nodes') return `No ${pr.capacityType} prices in ${p.region} for these types (${pr.summary}): ranked by nodes, fewest first: ${what}.`
-  const cost = `${money(best.monthlyUsd)}/month, ${money(best.usdPerPodMonth)} per pod-month`
-  if (!pr.complete) return `Lowest priced of the ${pr.priced} priced types (${pr.summary}): ${what} at ${cost}; a type without a price may cost less.`
-  return `Cheapest: ${what} at ${cost}.`
+  if (pr.ranking === 'nodes') {
+    return `No ${pr.capacityType} prices in ${p.region} for these types (${pr.summary}): ranked by nodes, fewest first: ${what}. Without prices no type is named the cheapest: run a catalog refresh for ${p.region}.`
+  }
+  const cost = `${money(best.monthlyUsd)}/month, ${money(best.usdPerPodMonth)} per pod-month at ${pr.capacityType} prices`
+  // The rows are ranked by the node cost; the overhead stands beside it (a total, where every part is priced).
+  const total = asksOverhead(p) && best.totalMonthlyUsd != null ? `; ${money(best.totalMonthlyUsd)}/month in all with ${overheadNames(p)}` : ''
+  if (!pr.complete) return `Lowest priced of the ${pr.priced} priced types (${pr.summary}): ${what} at ${cost}${total}; a type without a price may cost less.`
+  return `Cheapest: ${what} at ${cost}${total}.`
 }
 
-export function capacityPlanMessage(p: CapacityPlanAnswer, links: AnswerLinks, visibility: Visibility): SlackMessage {
+const overheadNames = (p: CapacityPlanAnswer): string =>
+  [p.input.ebsGiB !== null ? 'EBS' : '', p.input.clusterFee !== null ? 'the EKS control-plane fee' : ''].filter(Boolean).join(' and ')
+
+const day = (iso: string) => iso.slice(0, 10)
+
+/** "spot prices in us-east-1: aws-ec2-spot-price-history, as of 2026-11-30 (the median …)". */
+function priceSourceLine(p: CapacityPlanAnswer, b: PlanPriceBasis): string {
+  if (b.asOf === null) return `Prices: the catalog has no ${b.capacityType} prices for ${p.region} (${b.words}).`
+  return `Prices: ${b.capacityType} in ${p.region}, ${b.sources.join(', ')}, as of ${day(b.asOf)}: ${b.words}.`
+}
+
+/** What the overhead columns count and where their prices come from; the figures are the rows'. */
+function overheadLine(p: CapacityPlanAnswer, b: PlanPriceBasis): string {
+  const parts: string[] = []
+  if (p.input.ebsGiB !== null) {
+    parts.push(
+      b.gp3 !== null
+        ? `EBS (ebsMonthlyUsd): ${p.input.ebsGiB} GiB gp3 per node at $${b.gp3.usdPerGbMonth}/GB-month (${b.gp3.source}, as of ${day(b.gp3.asOf)})`
+        : `EBS (ebsMonthlyUsd): no gp3 price for ${p.region} in the catalog, so the ${p.input.ebsGiB} GiB per node are not priced; a catalog refresh of the region brings it`,
+    )
+  }
+  if (p.input.clusterFee !== null) {
+    const fee = p.rows.find((r) => r.clusterFeeMonthlyUsd != null)?.clusterFeeMonthlyUsd
+    parts.push(`EKS control plane (clusterFeeMonthlyUsd): ${p.input.clusterFee} support${fee != null ? `, ${money(fee)}/month per cluster` : ''} (aws.amazon.com/eks/pricing)`)
+  }
+  return `Besides the nodes, counted apart as Kubecost does, never folded into the node price: ${parts.join('; ')}. totalMonthlyUsd adds them up.`
+}
+
+function planStampLine(p: CapacityPlanAnswer, b: PlanPriceBasis): string {
+  const c = p.catalog
+  return `Catalog v${c.version} · ${b.asOf !== null ? `${p.region} ${b.capacityType} prices as of ${day(b.asOf)}` : `no ${b.capacityType} prices for ${p.region}`}${c.stale ? ' (stale)' : ''}`
+}
+
+export function capacityPlanMessage(p: CapacityPlanAnswer, links: AnswerLinks, visibility: Visibility, basis: PlanPriceBasis): SlackMessage {
   const rows = p.rows.slice(0, PLAN_ROWS)
   const lead = planLead(p)
   const modes = p.modes.length > 1 ? `modes ${p.modes.join(', ')}` : p.modes[0]
   const spec =
     `${p.input.totalPods} pods of ${p.input.podCpuMilli}m CPU and ${p.input.podMemoryMiB} MiB, ${modes}, ${p.region}` +
-    (p.input.podsPerNode !== null ? `, at least ${p.input.podsPerNode} pods per node` : '')
-  const notes = [...p.assumptions, ...(p.pricing.hint !== null ? [p.pricing.hint] : [])]
+    (p.input.podsPerNode !== null ? `, at least ${p.input.podsPerNode} pods per node` : '') +
+    `, ${p.pricing.capacityType} prices` +
+    (p.input.ebsGiB !== null ? `, ${p.input.ebsGiB} GiB EBS per node` : '') +
+    (p.input.clusterFee !== null ? `, EKS control-plane fee (${p.input.clusterFee})` : '')
+  const notes = [
+    ...p.assumptions,
+    priceSourceLine(p, basis),
+    ...(asksOverhead(p) ? [overheadLine(p, basis)] : []),
+    ...(p.pricing.hint !== null ? [p.pricing.hint] : []),
+  ]
   const blocks: Block[] = [
     header(`Capacity plan: ${p.input.totalPods} pods`),
     section(`${escapeMrkdwn(lead)}\n_${escapeMrkdwn(spec)}_`),
   ]
-  if (rows.length > 0) blocks.push(fieldsSection(null, rows.map((r) => planRowText(r, p.modes.length > 1))))
-  if (notes.length > 0) blocks.push(context(notes.map(escapeMrkdwn)))
+  if (rows.length > 0) blocks.push(fieldsSection(null, rows.map((r) => planRowText(r, p))))
+  blocks.push(context(notes.map(escapeMrkdwn)))
   blocks.push(...imageBlocks(links), ...actionBlocks(links))
   const shown = p.modes.length > 1 ? `${rows.length} of ${p.totalRows} rows (instance type × mode) shown` : `${rows.length} of ${p.totalRows} instance types shown`
-  blocks.push(context([stampLine(p.catalog), shown, escapeMrkdwn(p.pricing.summary), link(links.details, 'All rows in the API')]))
+  blocks.push(context([planStampLine(p, basis), shown, escapeMrkdwn(p.pricing.summary), link(links.details, 'All rows in the API')]))
   return message(visibility, `Capacity plan for ${spec}. ${lead}`, blocks)
 }
 
@@ -241,20 +320,23 @@ export function capacityPlanMessage(p: CapacityPlanAnswer, links: AnswerLinks, v
 
 const usageLines = (c: CommandName): string => [`\`${USAGE[c].line}\``, ...USAGE[c].details.map((d) => `• ${escapeMrkdwn(d)}`)].join('\n')
 
-export function helpMessage(topic: CommandName | null, visibility: Visibility = 'ephemeral'): SlackMessage {
+export function helpMessage(topic: CommandName | null, links: AnswerLinks, visibility: Visibility = 'ephemeral'): SlackMessage {
   const topics: CommandName[] = topic === null ? ['recommend', 'maxpods', 'plan', 'help'] : [topic]
   return message(visibility, 'cni-advisor: /cni recommend, /cni maxpods, /cni plan, /cni help', [
     header('cni-advisor: EKS networking answers'),
     ...topics.map((t) => section(usageLines(t))),
+    ...actionBlocks(links),
   ])
 }
 
-export function usageMessage(e: UsageError): SlackMessage {
+/** What was wrong and what is accepted, with the same buttons as help (the page and every option in the docs). */
+export function usageMessage(e: UsageError, links: AnswerLinks): SlackMessage {
   const problem = `${escapeMrkdwn(e.message)}${e.typedAs ? ` (you wrote ${escapeMrkdwn(e.typedAs)}, short for ${escapeMrkdwn(e.field ?? '')})` : ''}`
   const topics: CommandName[] = e.command !== null ? [e.command] : ['recommend', 'maxpods', 'plan', 'help']
   return message('ephemeral', `Sorry, I could not answer that: ${e.message}`, [
     section(`:warning: ${problem}`),
     ...topics.map((t) => section(usageLines(t))),
+    ...actionBlocks(links),
   ])
 }
 

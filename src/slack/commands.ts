@@ -195,6 +195,11 @@ export const PLAN_ALIASES: Readonly<Record<string, keyof typeof CAPACITY_FIELDS>
   minmem: 'minMemoryMiB',
   metal: 'bareMetal',
   burst: 'burstable',
+  price: 'capacityType',
+  pricing: 'capacityType',
+  ebs: 'ebsGiB',
+  disk: 'ebsGiB',
+  fee: 'clusterFee',
 }
 
 const RECOMMEND_KEYS = keyTable(Object.keys(REQUIREMENT_FIELDS), RECOMMEND_ALIASES)
@@ -226,6 +231,16 @@ const LIST_FIELDS = new Set(['instanceTypes', 'podSubnets', 'modes', 'category']
 const ARCH_WORDS: Readonly<Record<string, string>> = { arm64: 'arm64', arm: 'arm64', graviton: 'arm64', amd64: 'amd64', x86: 'amd64', x8664: 'amd64' }
 const isNumber = (w: string) => /^\d+$/.test(w)
 
+/** Bare words (and short values) for a plan's capacityType: `spot`, `reserved`, `on-demand`. */
+const CAPACITY_WORDS: Readonly<Record<string, string>> = {
+  spot: 'spot',
+  ondemand: 'on-demand',
+  od: 'on-demand',
+  reserved: 'reserved-1y',
+  reserved1y: 'reserved-1y',
+  ri: 'reserved-1y',
+}
+
 // ---------------------------------------------------------------------------------------------
 // Usage: what each command accepts (the help text and every error message use it)
 // ---------------------------------------------------------------------------------------------
@@ -250,12 +265,14 @@ export const USAGE: Readonly<Record<CommandName, { line: string; details: string
     ],
   },
   plan: {
-    line: '/cni plan total=N [cpu=0.25] [mem=512] [mode=... | modes=a,b] [instance=a,b | family=m6i] [arch=arm64] [category=c,m] [gen=6] [region=...]',
+    line: '/cni plan total=N [cpu=0.25] [mem=512] [mode=... | modes=a,b] [instance=a,b | family=m6i] [arch=arm64] [category=c,m] [gen=6] [region=...] [spot | reserved] [ebs=N] [fee=standard]',
     details: [
       `Keys: ${Object.keys(CAPACITY_FIELDS).join(', ')} (any case).`,
       `Short keys: ${Object.entries(PLAN_ALIASES).map(([a, f]) => `${a}=${f}`).join(', ')}. cpu in vCPUs or millicores (250m), mem and minmem in MiB or Gi (1Gi).`,
       'Filters as Karpenter requirements: arch=amd64|arm64|any (a bare arm64 or graviton too), category=c,m,r (the leading letters of the name), gen=N (at least), burstable=false (no t*), vcpu=N, minmem=16Gi, metal=true|false. The whole catalog assumes arch=amd64.',
       'modes=secondary-ip,pd compares modes side by side; pernode=N keeps only types whose nodes fit N workload pods.',
+      'Prices: on-demand by default; spot (or price=spot) for the median spot price over the region\'s AZs, reserved (reserved-1y) for the 1-year no-upfront rate. The answer names their source and date, and says how many types are priced.',
+      'Node overhead in columns of its own: ebs=N (gp3 GiB per node) and fee=standard|extended|none (the EKS control-plane fee), with the total beside the node cost.',
       'Shows the first 5 rows (cheapest first where the region has prices); the link has them all.',
       'Example: /cni plan total=3000 cpu=0.25 mem=512 arch=arm64 category=c,m gen=7 modes=secondary-ip,pd',
     ],
@@ -404,6 +421,12 @@ function memoryValue(v: string): string {
   return String(n)
 }
 
+/** `20gi` / `20g` / `20gib` → `20` (ebsGiB is in GiB already). */
+function gibValue(v: string): string {
+  const m = /^(\d+)(gi|gib|g)$/.exec(v)
+  return m ? m[1]! : v
+}
+
 function planCommand(tokens: Token[], visibility: Visibility): SlackCommand {
   const c = new Collected()
   for (const t of tokens) {
@@ -417,6 +440,11 @@ function planCommand(tokens: Token[], visibility: Visibility): SlackCommand {
       if (field === 'arch') value = ARCH_WORDS[normaliseKey(value)] ?? value
       if (field === 'podCpu') value = cpuValue(value)
       if (field === 'podMemoryMiB' || field === 'minMemoryMiB') value = memoryValue(value)
+      if (field === 'capacityType') value = CAPACITY_WORDS[normaliseKey(value)] ?? value
+      if (field === 'ebsGiB') value = gibValue(value)
+    } else if (CAPACITY_WORDS[normaliseKey(t.value)] !== undefined) {
+      field = 'capacityType'
+      value = CAPACITY_WORDS[normaliseKey(t.value)]!
     } else if (isNumber(t.value)) {
       field = 'totalPods'
     } else if (modeOf(t.value) !== null) {
@@ -430,7 +458,7 @@ function planCommand(tokens: Token[], visibility: Visibility): SlackCommand {
     } else if (REGION_PATTERN.test(t.value)) {
       field = 'region'
     } else {
-      return usage('plan', `unknown word ${show(t.value)}: give key=value (e.g. total=3000), a mode, an architecture (arm64, amd64), an instance type or a region`, null)
+      return usage('plan', `unknown word ${show(t.value)}: give key=value (e.g. total=3000), a mode, an architecture (arm64, amd64), spot or reserved, an instance type or a region`, null)
     }
     const clash = c.add(field, value, t.typedKey ?? t.value)
     if (clash) return usage('plan', clash, field)

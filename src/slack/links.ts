@@ -10,6 +10,7 @@
 import type { CapacityQuery, MaxPodsQuery } from '../answers/answers.js'
 import { CAPACITY_FIELDS, REQUIREMENT_FIELDS } from '../answers/inputs.js'
 import type { Requirements } from '../domain/types.js'
+import type { CommandName } from './commands.js'
 import { capacityPlanLink, clip, maxPodsLink, queryOf, recommendationLink, type TextObject } from './blocks.js'
 
 export const LINK_LIMITS = { url: 3000, altText: 2000, buttonText: 75, actionElements: 25 } as const
@@ -120,14 +121,19 @@ export function maxPodsLinks(publicUrl: string, imageBaseUrl: string | null, ins
   }
 }
 
+/** The plan fields the advisor page has controls for (public/index.html: its cost chart's form). */
+const PAGE_PLAN_FIELDS = ['podCpu', 'podMemoryMiB', 'region', 'daemonSetsPerNode', 'podsPerNode', 'capacityType', 'arch', 'category', 'generation', 'minVcpu', 'minMemoryMiB', 'burstable', 'bareMetal'] as const
+
 /** The plan's page link carries what the page has fields for; the CSV and JSON carry the whole question, every row. */
 export function capacityPlanLinks(publicUrl: string, imageBaseUrl: string | null, q: CapacityQuery): AnswerLinks {
   const params = queryOf(CAPACITY_FIELDS, q)
   const every = new URLSearchParams(params)
   every.delete('limit')
   const page = new URLSearchParams({ totalPods: String(q.totalPods) })
-  for (const k of ['podCpu', 'podMemoryMiB', 'region', 'daemonSetsPerNode']) if (params.has(k)) page.set(k, params.get(k)!)
+  for (const k of PAGE_PLAN_FIELDS) if (params.has(k)) page.set(k, params.get(k)!)
   const types = q.instanceTypes !== null && q.instanceTypes.length <= CHART_TYPES ? q.instanceTypes : []
+  // The page's cost chart compares the chosen types only when told to (its "Compare" control).
+  if (types.length > 0) page.set('costScope', 'mine')
   let chart: AnswerLinks['chart'] = null
   if (imageBaseUrl !== null) {
     const c = new URLSearchParams(every)
@@ -143,5 +149,30 @@ export function capacityPlanLinks(publicUrl: string, imageBaseUrl: string | null
       { id: 'all-options', label: 'All instance types (JSON)', url: all },
     ],
     chart,
+  }
+}
+
+/**
+ * Help and usage errors link like every other answer: the advisor page (where every question can be
+ * asked from a form), the API documentation (Swagger UI at /docs: every option of every question, with
+ * its allowed values), and the JSON or CSV where the topic's choices are listed. There is no answer to
+ * draw, so no chart. Without PUBLIC_URL the links use the local address, as every answer's do.
+ */
+export function helpLinks(publicUrl: string, topic: CommandName | null): AnswerLinks {
+  const docs = `${publicUrl}/docs`
+  const third: AnswerLinks['buttons'][number] =
+    topic === 'maxpods'
+      ? { id: 'csv', label: 'Max pods of every type (CSV)', url: `${publicUrl}/v1/instance-types?format=csv` }
+      : topic === 'plan'
+        ? { id: 'catalog', label: 'Regions with prices (JSON)', url: `${publicUrl}/v1/catalog` }
+        : { id: 'all-options', label: 'All CNI options (JSON)', url: `${publicUrl}/v1/recommendations` }
+  return {
+    details: docs,
+    buttons: [
+      { id: 'open-page', label: 'Open the advisor', url: `${publicUrl}/` },
+      { id: 'docs', label: 'All options (API docs)', url: docs },
+      third,
+    ],
+    chart: null,
   }
 }

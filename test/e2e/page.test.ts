@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { REQUIREMENT_FIELDS } from '../../src/answers/inputs.js'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, freshDatabase } from '../helper.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
@@ -21,8 +21,12 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts')
-/** Query parameters of the page that are not requirements (the cost chart's settings). */
-const PAGE_ONLY = ['podCpu', 'podMemoryMiB', 'costScope']
+/** Query parameters of the page that are not requirements (the cost chart's settings, filters and price kind). */
+const PAGE_ONLY = ['podCpu', 'podMemoryMiB', 'costScope', 'capacityType', 'arch', 'category', 'generation', 'minVcpu', 'minMemoryMiB', 'burstable', 'bareMetal']
+/** Spot prices the test writes as a refresh would: the seed has on-demand prices only. */
+const SPOT: ReadonlyArray<[string, number]> = [['m7g.large', 0.0301], ['m7g.xlarge', 0.0598], ['m6g.large', 0.0297], ['m6g.2xlarge', 0.1122], ['c7g.large', 0.0254], ['m5.large', 0.0391]]
+const SPOT_AS_OF = '2026-11-30T00:00:00Z'
+const bars = (svg: string) => [...svg.matchAll(/<rect class="bar"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]!)
 
 // The callbacks given to page.evaluate run in Chromium; the project's tsconfig has no DOM library, so
 // they name the little of the DOM they touch with these shapes.
@@ -34,6 +38,7 @@ interface DomElement {
   labels?: ArrayLike<unknown> | null
   complete?: boolean
   naturalWidth?: number
+  naturalHeight?: number
   getAttribute(name: string): string | null
   querySelector(selector: string): DomElement | null
   getBoundingClientRect(): { width: number }
@@ -102,7 +107,15 @@ if (missing && process.env.CI) t.fail(`${missing}: CI must run the browser test 
 t.test('the page in headless Chromium', { skip: missing ? `${missing} (apt-get install chromium; playwright-core is a devDependency)` : false }, async (t) => {
   const { chromium } = await import('playwright-core')
 
-  const app = await buildTestApp(t)
+  const { db } = await freshDatabase(t)
+  for (const [name, usd] of SPOT) {
+    await db.query(
+      `INSERT INTO prices (region, instance_type, usd_per_hour, source, as_of, capacity_type, az_count, spot_timestamp)
+       VALUES ('us-east-1', $1, $2, 'aws-ec2-spot-price-history', $3, 'spot', 6, $3)`,
+      [name, usd, SPOT_AS_OF],
+    )
+  }
+  const app = await buildTestApp(t, { db })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
@@ -254,6 +267,56 @@ t.test('the page in headless Chromium', { skip: missing ? `${missing} (apt-get i
     await page.goBack()
     await page.waitForFunction(() => !new URL((globalThis as unknown as InPage).location.href).searchParams.has('totalPods'))
     t.equal(await page.inputValue('#totalPods'), '', 'the previous state is back in the form')
+  })
+
+  t.test('the cost chart takes the filters and the capacity type, and draws the plan they ask for', async (t) => {
+    await page.fill('#totalPods', '3000')
+    await page.selectOption('#capacityType', 'spot')
+    await page.selectOption('#arch', 'arm64')
+    await page.fill('#category', 'm')
+    await page.fill('#minVcpu', '2')
+    await page.selectOption('#burstable', 'false')
+    await page.click('button[type=submit]')
+    await page.waitForFunction(() => /[?&]capacityType=spot(&|$)/.test((globalThis as unknown as InPage).document.getElementById('chart-cost')?.getAttribute('src') ?? ''))
+    await chartLoaded(page, 'chart-cost')
+
+    const search = new URL(page.url()).searchParams
+    t.same([search.get('capacityType'), search.get('arch'), search.get('category'), search.get('minVcpu'), search.get('burstable')], ['spot', 'arm64', 'm', '2', 'false'], 'the link keeps them')
+    const src = new URL((await page.getAttribute('#chart-cost', 'src'))!, base)
+    t.equal(src.pathname, '/v1/charts/cost-per-pod.svg')
+    t.match(Object.fromEntries(src.searchParams), { totalPods: '3000', capacityType: 'spot', arch: 'arm64', category: 'm', minVcpu: '2', burstable: 'false' }, 'the chart request carries them')
+    t.notOk(src.searchParams.has('generation') || src.searchParams.has('bareMetal'), 'empty filters are not sent')
+
+    // What the page drew is the plan with the same question: the same rows, the spot ones, filtered.
+    const svg = await (await fetch(src)).text()
+    const question = new URLSearchParams(src.searchParams)
+    question.delete('width')
+    const plan = (await (await fetch(`${base}v1/capacity-plans?${question}`)).json()) as { rows: Array<{ instanceType: string; usdPerPodMonth: number | null }>; pricing: { summary: string } }
+    const expected = plan.rows.filter((r) => r.usdPerPodMonth !== null).slice(0, 10).map((r) => `${r.instanceType}: $${r.usdPerPodMonth!.toFixed(2)}`)
+    t.same(bars(svg), expected, 'the bars are the spot plan’s $ per pod-month')
+    const drawnTypes = bars(svg).map((b) => b.split(':')[0]!)
+    t.ok(drawnTypes.length > 0, 'bars drawn')
+    // The form still asks 50 pods per node (an earlier step): the 2-vCPU sizes cannot reach it at 0.1 vCPU a pod.
+    t.equal(src.searchParams.get('podsPerNode'), '50', 'the density is sent too')
+    t.ok(drawnTypes.every((n) => ['m6g.2xlarge', 'm6g.large', 'm7g.large', 'm7g.xlarge'].includes(n)), `only arm64 m types with a spot price, never c7g.large or m5.large (${drawnTypes.join(', ')})`)
+    t.match(svg, `Spot prices: aws-ec2-spot-price-history, as of 2026-11-30 · ${plan.pricing.summary}`, 'the chart names the kind, the source and the date')
+    t.match(svg, 'Types: arch=arm64, category=m, burstable=false, vcpu≥2')
+    const drawn = await page.$eval('#chart-cost', (img: DomElement) => img.naturalHeight ?? 0)
+    t.equal(drawn, Number(/^<svg [^>]*height="(\d+)"/.exec(svg)?.[1]), 'the image the page shows is that chart')
+    t.match(await page.textContent('#chart-cost-caption'), /spot prices, arch=arm64, category=m, minVcpu=2, burstable=false\./)
+    t.match(await page.getAttribute('#chart-cost', 'alt'), /at spot prices/)
+    t.match(await page.getAttribute('#chart-cost-caption a[download]', 'href'), /capacityType=spot&arch=arm64&category=m&minVcpu=2&burstable=false.*format=xlsx$/, 'the plan’s workbook asks the same')
+    await page.screenshot({ path: join(ARTIFACTS, 'page-spot-chart.png'), fullPage: true })
+
+    // Back to on-demand over the whole catalog: the defaults are not sent.
+    await page.selectOption('#capacityType', 'on-demand')
+    for (const id of ['#arch', '#burstable']) await page.selectOption(id, '')
+    for (const id of ['#category', '#minVcpu']) await page.fill(id, '')
+    await page.click('button[type=submit]')
+    await page.waitForFunction(() => !/capacityType=/.test((globalThis as unknown as InPage).document.getElementById('chart-cost')?.getAttribute('src') ?? 'capacityType='))
+    const plain = new URL((await page.getAttribute('#chart-cost', 'src'))!, base)
+    t.notOk(['capacityType', 'arch', 'category', 'minVcpu', 'burstable'].some((k) => plain.searchParams.has(k)))
+    t.match(await page.textContent('#chart-cost-caption'), /on-demand prices\./)
   })
 
   t.test('a refused request shows the API’s message and marks the field', async (t) => {

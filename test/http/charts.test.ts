@@ -1,11 +1,16 @@
 import t from 'tap'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, freshDatabase } from '../helper.js'
 import { decodePng, PNG_MAGIC } from '../fakes/png-reader.js'
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts')
 const bars = (svg: string) => [...svg.matchAll(/<rect class="bar"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1])
+/** The text drawn under the title (what a PNG shows of the price kind and the filters). */
+const subtitle = (svg: string) => [...svg.matchAll(/<text class="subtitle"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).join(' ')
+/** Every text drawn, lines joined with a space (a long message is wrapped over several <text> lines). */
+const drawn = (svg: string) => [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).join(' ')
+const unescape = (s: string) => s.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
 
 t.test('charts over REST', async (t) => {
   const app = await buildTestApp(t)
@@ -107,9 +112,24 @@ t.test('charts over REST', async (t) => {
     t.match(modes.body, /secondary-ip, prefix-delegation, us-east-1<\/title>/)
     const unpriced = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=3000&region=eu-west-1&family=m7i')
     t.equal(bars(unpriced.body).length, 0)
-    t.match(unpriced.body, /0 of \d+ types priced in eu-west-1 \(on-demand\)\): run a catalog refresh/)
+    t.match(drawn(unpriced.body), /No instance type here has an on-demand price in eu-west-1 \(0 of \d+ types priced in eu-west-1 \(on-demand\)\): run a catalog refresh for the region\./, 'said whole, over as many lines as it takes')
     const bad = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=10&arch=risc')
     t.same([bad.statusCode, bad.json().field], [400, 'arch'])
+    // The other filters, all at once: the plan's own rows with the same question, and each bar's type meets them.
+    const q = 'totalPods=3000&arch=arm64&category=m,r&minVcpu=4&minMemoryMiB=16384&burstable=false&bareMetal=false'
+    const every = await app.inject(`/v1/charts/cost-per-pod.svg?${q}`)
+    const sameQuestion = (await app.inject(`/v1/capacity-plans?${q}`)).json()
+    t.same(bar(every.body), sameQuestion.rows.filter((r: { usdPerPodMonth: number | null }) => r.usdPerPodMonth !== null).slice(0, 10).map((r: { instanceType: string }) => r.instanceType))
+    t.equal(bar(every.body).length, 10)
+    for (const name of bar(every.body)) {
+      const it = (await app.inject(`/v1/instance-types/${name}`)).json()
+      t.ok(it.arch === 'arm64' && /^[mr]/.test(name) && it.vcpu >= 4 && it.memoryMiB >= 16384 && !it.bareMetal, `${name} meets every filter`)
+    }
+    t.match(subtitle(every.body), 'Types: arch=arm64, category=m,r, burstable=false, vcpu≥4, memory≥16384 MiB, bareMetal=false', 'the filters are drawn')
+    for (const [param, field] of [['minVcpu=0', 'minVcpu'], ['minMemoryMiB=big', 'minMemoryMiB'], ['bareMetal=maybe', 'bareMetal'], ['burstable=2', 'burstable'], ['generation=100', 'generation']] as const) {
+      const r = await app.inject(`/v1/charts/cost-per-pod.svg?totalPods=10&${param}`)
+      t.same([r.statusCode, r.json().field], [400, field], param)
+    }
   })
 
   t.test('bad parameters: the contract’s JSON 400 naming the field', async (t) => {
@@ -206,6 +226,91 @@ t.test('charts over REST', async (t) => {
     t.ok(doc.paths['/v1/charts/cost-per-pod.png']?.get?.responses?.['200']?.content?.['image/png'])
     const params = doc.paths['/v1/charts/cost-per-pod.svg'].get.parameters.map((p: { name: string }) => p.name)
     t.ok(params.includes('totalPods') && params.includes('limit'), 'the capacity-plan parameters, and limit')
+  })
+})
+
+t.test('cost per pod honours capacityType as plans do: the kind, its source and date on the chart; SVG and PNG', async (t) => {
+  const { db } = await freshDatabase(t)
+  // The seed has on-demand prices only; spot and reserved rows as a refresh writes them (src/catalog/refresh.ts).
+  await db.query(
+    `INSERT INTO prices (region, instance_type, usd_per_hour, source, as_of, capacity_type, az_count, spot_timestamp)
+     VALUES ('us-east-1', 'm5.large', 0.0391, 'aws-ec2-spot-price-history', '2026-11-30T00:00:00Z', 'spot', 6, '2026-11-30T00:00:00Z'),
+            ('us-east-1', 'm5.xlarge', 0.0702, 'aws-ec2-spot-price-history', '2026-11-30T00:00:00Z', 'spot', 6, '2026-11-30T00:00:00Z'),
+            ('us-east-1', 'm6i.large', 0.0355, 'aws-ec2-spot-price-history', '2026-11-30T00:00:00Z', 'spot', 5, '2026-11-30T00:00:00Z'),
+            ('us-east-1', 'm5.large', 0.0606, 'aws-pricing-api', '2026-11-30T00:00:00Z', 'reserved-1y', NULL, NULL)`,
+  )
+  const app = await buildTestApp(t, { db })
+  const types = 'totalPods=3000&instanceTypes=m5.large,m5.xlarge,m6i.large,c6i.large'
+  const expected = async (query: string) => {
+    const plan = (await app.inject(`/v1/capacity-plans?${query}`)).json()
+    return plan.rows
+      .filter((r: { usdPerPodMonth: number | null }) => r.usdPerPodMonth !== null)
+      .map((r: { instanceType: string; usdPerPodMonth: number }) => `${r.instanceType}: $${r.usdPerPodMonth.toFixed(2)}`)
+  }
+
+  t.test('spot: the plan’s spot rows, and the chart says spot, from where, of when', async (t) => {
+    const res = await app.inject(`/v1/charts/cost-per-pod.svg?${types}&capacityType=spot`)
+    t.equal(res.statusCode, 200)
+    const spotBars = bars(res.body)
+    t.same(spotBars, await expected(`${types}&capacityType=spot`), 'the spot plan’s $ per pod-month, in its order')
+    t.equal(spotBars.length, 3, 'c6i.large has no spot price: not drawn')
+    const onDemand = await app.inject(`/v1/charts/cost-per-pod.svg?${types}`)
+    t.notSame(bars(onDemand.body), spotBars, 'not the on-demand bars')
+    t.same(bars(onDemand.body), await expected(types))
+    t.equal(subtitle(res.body), 'Spot prices: aws-ec2-spot-price-history, as of 2026-11-30 · 3 of 4 types priced in us-east-1 (spot)', 'drawn, so a PNG shows it too')
+    t.match(res.body, />USD per pod per month \(spot, 730 h\)<\/text>/, 'the value axis names the kind')
+    t.match(unescape(/<desc[^>]*>([^<]*)<\/desc>/.exec(res.body)![1]!), /spot monthly cost \(730 h\) ÷ pods.*the median over the region's Availability Zones/s)
+    t.match(subtitle(onDemand.body), /^On-demand prices: aws\/karpenter-provider-aws@\w+ \(static pricing table\), as of 2026-07-20 · 4 of 4 types priced in us-east-1 \(on-demand\)$/)
+    t.match(onDemand.body, /\(on-demand, 730 h\)/)
+  })
+
+  t.test('reserved-1y, and spot with the filters and podsPerNode of the plan', async (t) => {
+    const ri = await app.inject(`/v1/charts/cost-per-pod.svg?${types}&capacityType=reserved-1y`)
+    t.same(bars(ri.body), await expected(`${types}&capacityType=reserved-1y`))
+    t.equal(bars(ri.body).length, 1)
+    t.match(subtitle(ri.body), 'Reserved-1y prices: aws-pricing-api, as of 2026-11-30 · 1 of 4 types priced in us-east-1 (reserved-1y)')
+    const q = 'totalPods=3000&family=m5&capacityType=spot&minVcpu=4&burstable=false'
+    const filtered = await app.inject(`/v1/charts/cost-per-pod.svg?${q}`)
+    t.same(bars(filtered.body), await expected(q), 'the same rows as the plan with the same filters')
+    t.same(bars(filtered.body).map((b) => b!.split(':')[0]), ['m5.xlarge'], 'm5.large has 2 vCPUs: filtered out; the rest of m5 has no spot price')
+    t.match(subtitle(filtered.body), 'Types: family=m5, burstable=false, vcpu≥4')
+    const dense = 'totalPods=3000&instanceTypes=m5.large,m5.xlarge,m6i.large&capacityType=spot&podsPerNode=30&podCpu=0.05'
+    const d = await app.inject(`/v1/charts/cost-per-pod.svg?${dense}`)
+    t.same(bars(d.body), await expected(dense))
+    t.notOk(bars(d.body).some((b) => b!.startsWith('m5.large:') || b!.startsWith('m6i.large:')), 'the large sizes fit 27 workload pods: short of 30')
+    t.match(subtitle(d.body), 'at least 30 pods per node')
+  })
+
+  t.test('no price of the kind in the region: said, with the refresh hint; a bad kind is a 400 naming the allowed ones', async (t) => {
+    const none = await app.inject('/v1/charts/cost-per-pod.svg?totalPods=3000&family=m5&region=us-west-2&capacityType=spot')
+    t.equal(none.statusCode, 200)
+    t.equal(bars(none.body).length, 0)
+    t.match(drawn(none.body), /No instance type here has a spot price in us-west-2 \(0 of \d+ types priced in us-west-2 \(spot\)\): run a catalog refresh for the region/)
+    const width = Number(/^<svg [^>]*width="(\d+)"/.exec(none.body)?.[1])
+    for (const x of [...none.body.matchAll(/<text x="(\d+)"[^>]*font-size="13"[^>]*>([^<]*)</g)]) {
+      t.ok(Number(x[1]) + x[2]!.length * 7.4 <= width, `the message line fits the ${width} px drawing: ${x[2]}`)
+    }
+    t.match(subtitle(none.body), 'Spot prices: none in the catalog for us-west-2')
+    for (const path of ['svg', 'png']) {
+      const bad = await app.inject(`/v1/charts/cost-per-pod.${path}?totalPods=10&capacityType=preemptible`)
+      t.equal(bad.statusCode, 400)
+      t.match(bad.json(), { field: 'capacityType', message: /capacityType.*on-demand, spot, reserved-1y/ })
+    }
+  })
+
+  t.test('PNG: the spot chart drawn, not the on-demand one', async (t) => {
+    const q = `${types}&capacityType=spot&width=600`
+    const svg = await app.inject(`/v1/charts/cost-per-pod.svg?${q}`)
+    const png = await app.inject(`/v1/charts/cost-per-pod.png?${q}`)
+    t.equal(png.statusCode, 200)
+    t.equal(png.headers['content-type'], 'image/png')
+    const img = decodePng(png.rawPayload)
+    t.same([img.width, img.height], [1200, Number(/^<svg [^>]*height="(\d+)"/.exec(svg.body)?.[1]) * 2], 'drawn from the spot SVG')
+    const onDemand = await app.inject(`/v1/charts/cost-per-pod.png?${types}&width=600`)
+    t.notOk(onDemand.rawPayload.equals(png.rawPayload), 'another picture than the on-demand chart')
+    mkdirSync(ARTIFACTS, { recursive: true })
+    writeFileSync(join(ARTIFACTS, 'cost-per-pod-spot.png'), png.rawPayload)
+    writeFileSync(join(ARTIFACTS, 'cost-per-pod-spot.svg'), svg.body)
   })
 })
 

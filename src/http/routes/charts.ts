@@ -13,6 +13,7 @@ import type { Parsed } from '../../domain/fields.js'
 import { MODES } from '../../domain/types.js'
 import { CACHE_HEADERS, errorResponses, NOT_MODIFIED } from '../schemas.js'
 import { parseQuery, querySchema } from '../input.js'
+import { planPriceBasis, type PriceBasis } from '../price-basis.js'
 
 const MEASURE_FIELD = { 'recommended-max-pods': 'recommendedMaxPods', 'pods-for-workloads': 'podsForWorkloads', 'max-pods': 'maxPods' } as const
 
@@ -110,14 +111,25 @@ function podsChart(a: Asked, q: PodChartQuery): string {
   })
 }
 
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a')
+
+/** "Spot prices: aws-ec2-spot-price-history, as of 2026-11-30": drawn on the chart, so a PNG alone says it. */
+function priceLine(region: string, b: PriceBasis): string {
+  const kind = `${b.capacityType.charAt(0).toUpperCase()}${b.capacityType.slice(1)}`
+  return b.asOf === null ? `${kind} prices: none in the catalog for ${region}` : `${kind} prices: ${b.sources.join(', ')}, as of ${b.asOf.slice(0, 10)}`
+}
+
 /**
  * The cost-per-pod chart as SVG: the N cheapest priced instance types of the capacity plan the query asks
- * (its types, filters, podsPerNode and modes: one bar per mode). Types without a price are not drawn, and
- * the description says how many of the plan's types are priced.
+ * (its types, filters, podsPerNode, capacityType and modes: one bar per mode). Types without a price are
+ * not drawn, and the chart says how many of the plan's types are priced, with which kind of price, from
+ * where and of when (the catalog's own record, src/answers/prices.ts).
  */
 function costChart(a: Asked, q: CostChartQuery, f: Freshness): string {
   const { width: _width, ...capacity } = q
   const plan = capacityPlanAnswer(a.snap, { ...capacity, limit: null }, f)
+  const basis = planPriceBasis(a.snap, plan, q)
+  const kind = plan.pricing.capacityType
   const priced = plan.rows.filter((r) => r.usdPerPodMonth !== null && r.nodes !== null)
   // The types in the plan's order (cheapest first), each with its row per mode.
   const byType = new Map<string, Map<string, (typeof priced)[number]>>()
@@ -130,24 +142,26 @@ function costChart(a: Asked, q: CostChartQuery, f: Freshness): string {
     m.set(r.mode, r)
   }
   const pods = formatNumber(plan.input.totalPods, 0)
-  const stamp = plan.catalog.pricesAsOf ? `prices as of ${plan.catalog.pricesAsOf.slice(0, 10)}` : 'no prices for the region'
   const modes = plan.modes.join(', ')
   const single = plan.modes.length === 1
   const asked = [
     describeFilter(plan.filters),
     plan.input.podsPerNode !== null ? `at least ${plan.input.podsPerNode} pods per node` : '',
   ].filter(Boolean)
+  const sources = priceLine(plan.region, basis)
   return barChartSvg({
     title: `$ per pod-month: ${pods} pods of ${q.podCpu} vCPU / ${q.podMemoryMiB} MiB, ${modes}, ${plan.region}`,
+    subtitle: [`${sources} · ${plan.pricing.summary}`, ...(asked.length ? [`Types: ${asked.join('; ')}`] : [])],
     description:
       `The ${byType.size} cheapest of the priced instance types (${plan.pricing.summary}) for ${pods} workload pods ` +
       `(${q.podCpu} vCPU, ${q.podMemoryMiB} MiB each) in ${single ? `${modes} mode` : `the modes ${modes}`}` +
       (asked.length ? ` (${asked.join('; ')})` : '') +
-      `: on-demand monthly cost (730 h) ÷ pods, with the nodes needed and what limits pods per node. ` +
+      `: ${kind} monthly cost (730 h) ÷ pods, with the nodes needed and what limits pods per node. ` +
+      `${sources} (${basis.words}). ` +
       (plan.assumptions.length ? `${plan.assumptions.join(' ')} ` : '') +
-      `Catalog version ${plan.catalog.version}, ${stamp}.`,
+      `Catalog version ${plan.catalog.version}.`,
     categoryAxisLabel: 'Instance type',
-    valueAxisLabel: 'USD per pod per month (on-demand, 730 h)',
+    valueAxisLabel: `USD per pod per month (${kind}, 730 h)`,
     series: single ? ['$ per pod-month'] : plan.modes,
     groups: [...byType].map(([name, rows]) => {
       const first = single ? rows.get(plan.modes[0]!) : undefined
@@ -162,7 +176,7 @@ function costChart(a: Asked, q: CostChartQuery, f: Freshness): string {
     emptyMessage:
       plan.pricing.types === 0
         ? 'No instance type here can serve this workload as asked.'
-        : `No instance type here has an on-demand price in ${plan.region} (${plan.pricing.summary}): run a catalog refresh for the region.`,
+        : `No instance type here has ${article(kind)} ${kind} price in ${plan.region} (${plan.pricing.summary}): run a catalog refresh for the region.`,
     width: q.width,
     idPrefix: 'cost-per-pod',
   })
@@ -176,8 +190,8 @@ const COST_CHART_DOC = {
   summary: 'Bar chart of $ per pod-month for the N cheapest instance types of a capacity plan',
   description:
     'Takes the query parameters of GET /v1/capacity-plans (totalPods is required): its instance types, family, filters, ' +
-    'podsPerNode and modes (one bar per mode); `limit` is the number of instance types (default 10). Types without a ' +
-    'price in the region are left out, and the description says how many are priced.',
+    'podsPerNode, capacityType and modes (one bar per mode); `limit` is the number of instance types (default 10). Types without a ' +
+    'price of the asked kind in the region are left out; the chart says how many are priced, and the kind of price with its source and date.',
 }
 
 export async function chartRoutes(app: FastifyInstance): Promise<void> {

@@ -17,7 +17,8 @@ import {
   type SlackMessage,
 } from '../../slack/blocks.js'
 import { parseCommand, usageFromError, type CommandName, type SlackCommand } from '../../slack/commands.js'
-import { capacityPlanLinks, maxPodsLinks, recommendationLinks } from '../../slack/links.js'
+import { capacityPlanLinks, helpLinks, maxPodsLinks, recommendationLinks } from '../../slack/links.js'
+import { planPriceBasis } from '../price-basis.js'
 import { verifySlackSignature } from '../../slack/signature.js'
 import { slackRateLimitKey } from '../security.js'
 import { errorBody } from '../errors.js'
@@ -38,7 +39,7 @@ const formBodySchema = {
       type: 'string',
       description:
         'Everything after the command: `recommend key=value ...`, `maxpods <type> [mode] [ds=N] [cap=N]`, ' +
-        '`plan total=N [cpu=] [mem=] [mode=] [instance=a,b | family=] [region=]`, `help`; add `public` to answer in the channel',
+        '`plan total=N [cpu=] [mem=] [mode=] [instance=a,b | family=] [region=] [spot | reserved] [ebs=N] [fee=standard]`, `help`; add `public` to answer in the channel',
     },
     user_id: { type: 'string' },
     user_name: { type: 'string', description: 'Deprecated by Slack' },
@@ -103,9 +104,9 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
     try {
       switch (cmd.kind) {
         case 'usage':
-          return usageMessage(cmd)
+          return usageMessage(cmd, helpLinks(publicUrl, cmd.command))
         case 'help':
-          return helpMessage(cmd.topic, cmd.visibility)
+          return helpMessage(cmd.topic, helpLinks(publicUrl, cmd.topic), cmd.visibility)
         case 'recommend': {
           command = 'recommend'
           const a = recommendationAnswer(snap, cmd.requirements, freshness())
@@ -120,11 +121,11 @@ export async function slackRoutes(app: FastifyInstance): Promise<void> {
         case 'plan': {
           command = 'plan'
           const p = capacityPlanAnswer(snap, cmd.query, freshness())
-          return capacityPlanMessage(p, capacityPlanLinks(publicUrl, imageBaseUrl, cmd.query), cmd.visibility)
+          return capacityPlanMessage(p, capacityPlanLinks(publicUrl, imageBaseUrl, cmd.query), cmd.visibility, planPriceBasis(snap, p, cmd.query))
         }
       }
     } catch (err) {
-      if (err instanceof InputError || err instanceof NotFoundError) return usageMessage(usageFromError(command, err))
+      if (err instanceof InputError || err instanceof NotFoundError) return usageMessage(usageFromError(command, err), helpLinks(publicUrl, command))
       throw err
     }
   }
