@@ -353,15 +353,16 @@ function unsupported(it: InstanceType, mode: Mode, os: NodeOs, reason: string, r
 }
 
 /**
- * Results already worked out, per instance type (the catalog snapshot's object, so a new catalog version
- * starts afresh and an old one's go with it). One recommendation asks the same (type, mode, DaemonSets, OS,
- * cap) for every option that runs there — 17 options, 6 modes — and its configuration and plan ask again:
- * the GraphQL miss row spent 10 % of its CPU in densityOf recomputing them (bench/results.md). A result is
- * frozen, so a caller that changed one would fail, not corrupt the next answer. At most MEMO_PER_TYPE
- * entries per type, the oldest dropped first: distinct DaemonSets and caps cannot grow it without bound.
+ * Results already worked out, by instance type (its name, and the very object: a new catalog version's
+ * types miss, and replace the old ones' entries), mode, DaemonSets, OS and cap. One recommendation asks the
+ * same ones for every option that runs there (17 options, 6 modes), and distinct questions share most of
+ * them: without it the recommendation core over distinct questions took ~1.5× the CPU (bench/results.md).
+ * A result is frozen, so a caller that changed one would fail, not corrupt the next answer. At most
+ * MEMO_ENTRIES (~1 kB each: the formula and explanation), the oldest dropped first, so that distinct
+ * DaemonSets and caps cannot grow it without bound.
  */
-const memo = new WeakMap<InstanceType, Map<string, MaxPodsResult>>()
-const MEMO_PER_TYPE = 48
+const memo = new Map<string, { it: InstanceType; result: MaxPodsResult }>()
+const MEMO_ENTRIES = 8192
 
 /** Max pods of a type in a mode: podCounts' numbers with the formula, explanation and sources of each. */
 export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {}): MaxPodsResult {
@@ -369,16 +370,14 @@ export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {})
     throw new InputError('mode', `mode must be one of ${MODES.join(', ')}; got ${describe(mode)}`)
   }
   const { daemonSets, userCap, os } = validateOptions(opts)
-  const key = `${mode}|${daemonSets}|${userCap ?? ''}|${os}|${opts.capReason ?? ''}`
-  let forType = memo.get(it)
-  if (forType === undefined) memo.set(it, (forType = new Map()))
-  const known = forType.get(key)
-  if (known !== undefined) return known
+  const key = `${it.name}|${mode}|${daemonSets}|${userCap ?? ''}|${os}|${opts.capReason ?? ''}`
+  const known = memo.get(key)
+  if (known !== undefined && known.it === it) return known.result
   const result = computeMaxPods(it, mode, daemonSets, userCap, os, opts.capReason)
   Object.freeze(result.references)
   if (result.cap !== null) Object.freeze(result.cap)
-  if (forType.size >= MEMO_PER_TYPE) forType.delete(forType.keys().next().value as string)
-  forType.set(key, Object.freeze(result))
+  if (known === undefined && memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value as string)
+  memo.set(key, { it, result: Object.freeze(result) })
   return result
 }
 
