@@ -15,8 +15,10 @@
 // The catalog comes from the fake AWS endpoint the tests use (test/fakes/fake-aws.ts, started here with
 // `synthetic`): every commercial region, typesPerRegion instance types, on-demand + twelve reserved terms
 // per product document and a spot price per type and AZ, at AWS's own page sizes, generated page by page.
-// The service is the built one (`node dist/src/server.js`) as a child process, reaching the fake through
-// AWS_ENDPOINT_URL with its ordinary SDK clients (serializers, SigV4, paginators, retries).
+// The service is the built one as a child process, started as `npm start` starts it (package.json "start":
+// node, its flags, dist/src/server.js), reaching the fake through AWS_ENDPOINT_URL with its ordinary SDK
+// clients (serializers, SigV4, paginators, retries), which a refresh runs in a worker thread of the
+// service (src/catalog/fetch-worker.ts): the worker's memory is the service's, and is measured with it.
 //
 // The refresh measured is a steady-state one (the full catalog replaced by a full catalog, as the daily
 // job does). The first refresh, from the seed's real instance types to the synthetic ones, would drop
@@ -36,8 +38,8 @@
 //   BENCH_DATABASE_URL       also measure against this PostgreSQL server
 //   BENCH_SCALE_CPU_PROF     <dir>: the services run under node --cpu-prof and write their profiles there
 //                            (summarise with dist/bench/profile-summary.js); an experiment
-//   BENCH_SCALE_NODE_ARGS    extra node flags for the service, e.g. --max-old-space-size=160 (V8's heap
-//                            limit, which otherwise follows this machine's memory); an experiment
+//   BENCH_SCALE_NODE_ARGS    extra node flags for the service, after those of `npm start` (a later
+//                            --max-old-space-size wins); an experiment
 //
 // Results: printed, and written to bench/scale-results.md (overwritten).
 import autocannon from 'autocannon'
@@ -51,8 +53,7 @@ import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { capacityPlanAnswer } from '../src/answers/answers.js'
 import { CAPACITY_FIELDS } from '../src/answers/inputs.js'
-import { currentVersion, readInstanceTypes, readPrices, readStoragePrices } from '../src/catalog/repository.js'
-import { CatalogSnapshot } from '../src/catalog/snapshot.js'
+import { readSnapshot } from '../src/catalog/store.js'
 import { openDb } from '../src/db/open.js'
 import { parseFields } from '../src/domain/fields.js'
 import type { InstanceType } from '../src/domain/types.js'
@@ -75,6 +76,17 @@ const PLANS = numberEnv('BENCH_SCALE_PLANS', 30, 3, 1000)
 const SERVER_URL = (process.env.BENCH_DATABASE_URL ?? '').trim()
 const CPU_PROF = process.env.BENCH_SCALE_CPU_PROF ? resolve(process.env.BENCH_SCALE_CPU_PROF) : ''
 const NODE_ARGS = (process.env.BENCH_SCALE_NODE_ARGS ?? '').split(' ').filter(Boolean)
+/** The node flags `npm start` runs the service with (package.json "start": node <flags> dist/src/server.js),
+ * which the container image sets too (Dockerfile NODE_OPTIONS): the service is measured as it is run. */
+const START_ARGS = startFlags()
+
+function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? ''
+  const words = start.trim().split(/\s+/)
+  const server = words.indexOf('dist/src/server.js')
+  if (words[0] !== 'node' || server < 0) throw new Error(`package.json "start" is not "node [flags] dist/src/server.js": ${start}`)
+  return words.slice(1, server)
+}
 /** A profiled service or one with other node flags is an experiment: printed, bench/scale-results.md left alone. */
 const EXPERIMENT = CPU_PROF !== '' || NODE_ARGS.length > 0
 const BENCH_DB = 'cni_bench_scale'
@@ -290,7 +302,7 @@ async function waitReady(port: number, child: ChildProcess, timeoutMs = 120_000)
 async function startService(env: NodeJS.ProcessEnv, port: number, opts: { logs?: boolean } = {}): Promise<Service> {
   const started = performance.now()
   const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, '--cpu-prof-interval=500'] : []
-  const [cmd, args] = pinned(process.execPath, [...prof, ...NODE_ARGS, join(ROOT, 'dist/src/server.js')])
+  const [cmd, args] = pinned(process.execPath, [...START_ARGS, ...prof, ...NODE_ARGS, join(ROOT, 'dist/src/server.js')])
   const child = track(spawn(cmd, args, { env, stdio: ['ignore', opts.logs ? 'pipe' : 'ignore', 'inherit'] }))
   const logs: Service['logs'] = []
   if (opts.logs) {
@@ -354,7 +366,8 @@ interface RefreshPhase {
 
 interface BackendResult {
   backend: Backend
-  prime: { ms: number; peakMiB: number }
+  /** deleted: what the CLI said it deleted with the seed's types (its "deleted:" line), or null. */
+  prime: { ms: number; peakMiB: number; deleted: string | null }
   refresh: { ms: number; idle: number; peak: number; hwm: number; phases: RefreshPhase[]; pricesWritten: number }
   catalog: CatalogSize
   readyMs: number
@@ -570,9 +583,7 @@ async function planCpuInProcess(backend: Backend, space: CatalogSpace): Promise<
   const db = await openDb({ databaseUrl: backend.databaseUrl || null, dataDir: backend.dataDir })
   try {
     const started = performance.now()
-    const snap = await db.tx(
-      async (q) => new CatalogSnapshot((await currentVersion(q))!, await readInstanceTypes(q), await readPrices(q), await readStoragePrices(q)),
-    )
+    const snap = (await db.tx((q) => readSnapshot(q)))!
     const loadMs = Math.round(performance.now() - started)
     const next = planQuestions(SEED + 5, space)
     const f = { clock: () => new Date(), priceMaxAgeDays: 180 }
@@ -601,7 +612,8 @@ async function measureBackend(backend: Backend, fake: FakeAws, work: string): Pr
   console.log(`[${backend.name}] priming: the seed replaced by the synthetic catalog (CLI refresh, every region, any drop allowed)…`)
   const prime = await runSampled(process.execPath, [join(ROOT, 'dist/scripts/refresh.js'), '--regions', 'all', '--max-drop-percent', '100'], env)
   if (prime.code !== 0) throw new Error(`the priming refresh failed (exit ${prime.code}):\n${prime.out.slice(-2000)}`)
-  console.log(`  ${prime.ms} ms, peak RSS ${prime.peakMiB} MiB`)
+  const deleted = /^deleted: (.*)$/m.exec(prime.out)?.[1] ?? null
+  console.log(`  ${prime.ms} ms, peak RSS ${prime.peakMiB} MiB${deleted ? `; deleted ${deleted}` : ''}`)
 
   console.log(`[${backend.name}] 1. full refresh of every region over HTTP…`)
   const { refresh, catalog } = await measureRefresh(env, port, adminToken)
@@ -648,7 +660,7 @@ async function measureBackend(backend: Backend, fake: FakeAws, work: string): Pr
     const inProcess = await planCpuInProcess(backend, space)
     console.log(`  snapshot read in ${inProcess.loadMs} ms; ${inProcess.rows} rows, median ${inProcess.medianMs} ms of CPU`)
 
-    return { backend, prime: { ms: prime.ms, peakMiB: prime.peakMiB }, refresh, catalog, readyMs: svc.readyMs, idleAfterRestart, load, plan, inProcess }
+    return { backend, prime: { ms: prime.ms, peakMiB: prime.peakMiB, deleted }, refresh, catalog, readyMs: svc.readyMs, idleAfterRestart, load, plan, inProcess }
   } finally {
     await stop(svc.child)
   }
@@ -684,7 +696,7 @@ function table(r: BackendResult): string[] {
     `| 4. whole-catalog JSON plan in ${PLAN_REGION} over HTTP (${r.plan.rows} rows, ${Math.round(r.plan.bytes / 1024)} kB), service CPU per plan over ${PLANS} sequential plans: per request median / mean / max (schedstat), and mean over the run (/proc stat, what follows each answer included) | ${r.plan.medianMs} / ${r.plan.meanMs} / ${r.plan.maxMs} ms; ${r.plan.runMeanMs} ms (cache: ${r.plan.lookups.hit} hits, ${r.plan.lookups.miss} misses) | < ${TARGETS.planCpuMs} ms | ${met(r.plan.medianMs < TARGETS.planCpuMs)} |`,
     `| 4. capacityPlanAnswer alone, in process, on the snapshot read from the database (${r.inProcess.rows} rows): CPU, median of ${PLANS} | ${r.inProcess.medianMs} ms | < ${TARGETS.planCpuMs} ms | ${met(r.inProcess.medianMs < TARGETS.planCpuMs)} |`,
     `| reading the big catalog into a CatalogSnapshot, in process | ${r.inProcess.loadMs} ms | — | — |`,
-    `| (priming, not a target) the first refresh, seed → synthetic, by the CLI in its own process | ${round2(r.prime.ms / 1000)} s, peak RSS ${mib(r.prime.peakMiB)} | — | — |`,
+    `| (priming, not a target) the first refresh, seed → synthetic, by the CLI in its own process | ${round2(r.prime.ms / 1000)} s, peak RSS ${mib(r.prime.peakMiB)}${r.prime.deleted ? `; deleted ${r.prime.deleted}` : ''} | — | — |`,
     '',
   ]
 }
@@ -699,11 +711,13 @@ function report(results: BackendResult[]): string {
       `Catalog: typesPerRegion ${TYPES}, ${regionsText(c)}, ${c.instanceTypes} instance types, prices by kind: ${kinds(c)}; gp3 in ${c.gp3} regions. ` +
       'Synthesised by the fake AWS endpoint of the tests (test/fakes/fake-aws.ts, `startFakeAws({ synthetic: { typesPerRegion } })`, in the bench process): ' +
       'every commercial region, each type with an on-demand price and the twelve reserved terms in its product document and a spot price per AZ, ' +
-      'at AWS\'s page sizes; the service (`node dist/src/server.js`, a child process) reached it through AWS_ENDPOINT_URL with its own SDK clients. ' +
+      'at AWS\'s page sizes; the service (a child process) reached it through AWS_ENDPOINT_URL with its own SDK clients, in the worker thread a refresh fetches in. ' +
       'The refresh measured replaces the full catalog with a full catalog (the daily job\'s case); the first one, from the seed, was done before by the CLI ' +
-      '(the HTTP route\'s sanity gate refuses to drop the seed\'s types). Answer cache at its default budget (MEMORY_CACHE_MB unset), LOG_LEVEL=warn ' +
+      '(the HTTP route\'s sanity gate refuses to drop the seed\'s types), and deleted with the seed\'s types their prices in the regions it did not refresh ' +
+      '(GovCloud: a refresh leaves no price of a type that is gone). Answer cache at its default budget (MEMORY_CACHE_MB unset), LOG_LEVEL=warn ' +
       '(info during the refresh, to time its phases), rate limit out of reach' +
-      `${NODE_ARGS.length ? `; the service run with node ${NODE_ARGS.join(' ')}` : ''}. Produced by \`npm run bench:scale\`.`,
+      `; the service run as \`npm start\` runs it, node ${[...START_ARGS, ...NODE_ARGS].join(' ') || '(no flags)'} dist/src/server.js` +
+      `${NODE_ARGS.length ? ` (BENCH_SCALE_NODE_ARGS: ${NODE_ARGS.join(' ')})` : ''}. Produced by \`npm run bench:scale\`.`,
     '',
     ...results.flatMap(table),
   ]

@@ -106,6 +106,11 @@ function printReport(r: RefreshReport): void {
     const note = r.notEnabled.includes(region) ? ' (not enabled in this account: no spot)' : ''
     lines.push(`  ${region}: ${byKind['on-demand']} / ${byKind.spot} / ${byKind['reserved-1y']}, ${gp3}${note}`)
   }
+  const dropped = r.prices.droppedWithTypes
+  if (dropped.total > 0) {
+    const where = Object.entries(dropped.byRegion).map(([region, n]) => `${region} ${n}`).join(', ')
+    lines.push(`deleted: ${dropped.total} price(s) of types no longer in the catalog, in regions not refreshed (${where})`)
+  }
   const skipped = Object.entries(r.skipped)
   lines.push(skipped.length ? `skipped AWS records: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}` : 'skipped AWS records: none')
   console.log(lines.join('\n'))

@@ -27,6 +27,7 @@
 import type { Filter, PricingClient, PricingClientConfig } from '@aws-sdk/client-pricing'
 import type { EC2Client, InstanceTypeInfo, SpotPrice } from '@aws-sdk/client-ec2'
 import type { InstanceType, Price, StoragePrice } from '../domain/types.js'
+import { Interner } from './interner.js'
 
 export interface AwsSourceLog {
   info(o: object, m?: string): void
@@ -796,11 +797,14 @@ async function fetchRegion(region: string, ec2: boolean, opts: AwsSourceOptions)
 }
 
 /**
- * Runs `fn` over `items`, at most `limit` at once. The first failure aborts `stop` (the others' calls
- * then end at once), lets the calls in flight settle, and is what rejects; results keep the items' order.
+ * Runs `fn` over `items`, at most `limit` at once, and hands each result to `take` in the items' order,
+ * as soon as it and every one before it are in (so a result is kept only until those before it are
+ * done, not until the end). The first failure aborts `stop` (the others' calls then end at once), lets
+ * the calls in flight settle, and is what rejects; nothing is taken after it.
  */
-async function eachLimited<T, R>(items: readonly T[], limit: number, stop: AbortController, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
+async function eachLimited<T, R>(items: readonly T[], limit: number, stop: AbortController, fn: (item: T) => Promise<R>, take: (result: R) => void): Promise<void> {
+  const waiting = new Map<number, R>()
+  let taken = 0
   let next = 0
   let failure: { err: unknown } | null = null
   // An already-aborted signal still starts a region: its first call then fails at once, saying where.
@@ -808,7 +812,11 @@ async function eachLimited<T, R>(items: readonly T[], limit: number, stop: Abort
     while (failure === null && next < items.length) {
       const i = next++
       try {
-        results[i] = await fn(items[i]!)
+        waiting.set(i, await fn(items[i]!))
+        for (let r = waiting.get(taken); failure === null && r !== undefined; r = waiting.get(taken)) {
+          waiting.delete(taken++)
+          take(r)
+        }
       } catch (err) {
         if (failure === null) failure = { err }
         stop.abort(err)
@@ -817,7 +825,6 @@ async function eachLimited<T, R>(items: readonly T[], limit: number, stop: Abort
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
   if (failure !== null) throw (failure as { err: unknown }).err
-  return results
 }
 
 /**
@@ -862,24 +869,20 @@ export async function fetchCatalog(regions: string[] | typeof ALL_REGIONS, opts:
   const onOuterAbort = () => stop.abort(outer?.reason)
   if (outer?.aborted) onOuterAbort()
   else outer?.addEventListener('abort', onOuterAbort, { once: true })
-  let perRegion: RegionResult[]
-  try {
-    perRegion = await eachLimited(unique, opts.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY, stop, (region) =>
-      fetchRegion(region, !notEnabled.includes(region), { ...opts, abortSignal: stop.signal }),
-    )
-  } finally {
-    outer?.removeEventListener('abort', onOuterAbort)
-  }
-
+  // Each region is merged as soon as it and those before it are in (the first region in the list still
+  // wins), and dropped: what is kept is the union of types and the prices, their strings shared.
   const byName = new Map<string, AwsInstanceType>()
   const prices: Price[] = []
   const storagePrices: StoragePrice[] = []
-  for (const r of perRegion) {
+  const strings = new Interner()
+  const intern = (s: string) => strings.intern(s)
+  const merge = (r: RegionResult) => {
     pages += r.pages
     addCounts(skipped, r.skipped)
     for (const t of r.instanceTypes) {
       const first = byName.get(t.name)
       if (!first) {
+        t.name = intern(t.name)
         byName.set(t.name, t)
       } else if (first.maxEnis !== t.maxEnis || first.ipv4PerEni !== t.ipv4PerEni) {
         count(skipped, 'region-disagreement')
@@ -889,8 +892,23 @@ export async function fetchCatalog(regions: string[] | typeof ALL_REGIONS, opts:
         )
       }
     }
-    prices.push(...r.prices)
+    for (const p of r.prices) {
+      p.instanceType = intern(p.instanceType)
+      if (p.spotTimestamp !== undefined) p.spotTimestamp = intern(p.spotTimestamp)
+      prices.push(p)
+    }
     if (r.storagePrice) storagePrices.push(r.storagePrice)
+  }
+  try {
+    await eachLimited(
+      unique,
+      opts.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY,
+      stop,
+      (region) => fetchRegion(region, !notEnabled.includes(region), { ...opts, abortSignal: stop.signal }),
+      merge,
+    )
+  } finally {
+    outer?.removeEventListener('abort', onOuterAbort)
   }
 
   const instanceTypes = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

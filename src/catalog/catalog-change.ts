@@ -6,6 +6,7 @@
 
 import { CAPACITY_TYPES, InputError, type CapacityType, type InstanceType, type Price, type StoragePrice } from '../domain/types.js'
 import type { AwsInstanceType, SkipCounts } from './aws-source.js'
+import type { PricedTypes } from './repository.js'
 
 /** catalog_versions.source and instance_types.source of everything a refresh writes. */
 export const REFRESH_SOURCE = 'aws'
@@ -21,11 +22,13 @@ export interface CatalogLimits {
   maxPriceDropShare: number
 }
 
-/** The catalog as it stands (the rows readInstanceTypes, readPrices and readStoragePrices return). */
+/** The catalog as it stands (the rows readInstanceTypes and readStoragePrices return). */
 export interface CurrentCatalog {
   instanceTypes: InstanceType[]
-  /** Every kind: a row without capacityType is on-demand. */
-  prices: Price[]
+  /** Which types are priced where, every region and kind: the price rows themselves (readPrices; a row
+   * without capacityType is on-demand), or only their names per region and kind (readPricedTypes, what a
+   * refresh reads: the gates and counts need nothing else). */
+  prices: readonly Price[] | readonly PricedTypes[]
   storagePrices?: StoragePrice[]
 }
 
@@ -43,7 +46,8 @@ export interface FetchedCatalog {
 }
 
 /** The rows to write: every instance type (replaced whole), and the prices (of every kind) and storage
- * prices of exactly `regions`. */
+ * prices of exactly `regions`. Writing them also deletes the prices, in the regions not refreshed, of the
+ * types the next catalog does not have (replaceCatalog): `diff.prices.droppedWithTypes` counts them. */
 export interface NextCatalog {
   instanceTypes: Array<InstanceType & { source: string }>
   prices: { regions: string[]; rows: Price[] }
@@ -65,8 +69,16 @@ export interface CatalogDiff {
     removedNames: string[]
   }
   /** total: price rows written, every kind; byRegion: instance types priced on demand in each refreshed
-   * region; byCapacityType: per refreshed region, the types priced in each kind. */
-  prices: { total: number; byRegion: Record<string, number>; byCapacityType: Record<string, Record<CapacityType, number>> }
+   * region; byCapacityType: per refreshed region, the types priced in each kind; droppedWithTypes: the
+   * price rows (every kind) of regions not refreshed whose instance type is not in the next catalog,
+   * deleted in the same transaction, per region (a refresh of every commercial region leaves GovCloud's
+   * prices alone, but not those of types that are gone). */
+  prices: {
+    total: number
+    byRegion: Record<string, number>
+    byCapacityType: Record<string, Record<CapacityType, number>>
+    droppedWithTypes: { total: number; byRegion: Record<string, number> }
+  }
   /** total: storage price rows written; byRegion: per refreshed region, the volume types priced (gp3: 0 or 1). */
   storagePrices: { total: number; byRegion: Record<string, number> }
   /** reason → count of AWS records that could not be used (zero prices among them), as the fetch counted them. */
@@ -152,7 +164,7 @@ export function planCatalogChange(current: CurrentCatalog, fetched: FetchedCatal
   const byRegion: Record<string, number> = {}
   const byCapacityType: Record<string, Record<CapacityType, number>> = {}
   const freshByKey = groupByRegionAndKind(fetched.prices.filter((p) => asked.has(p.region)))
-  const knownByKey = groupByRegionAndKind(current.prices.filter((p) => asked.has(p.region)))
+  const knownByKey = pricedByRegionAndKind(current.prices)
   for (const region of regions) {
     const counts = {} as Record<CapacityType, number>
     for (const kind of CAPACITY_TYPES) {
@@ -191,6 +203,20 @@ export function planCatalogChange(current: CurrentCatalog, fetched: FetchedCatal
 
   // Only the asked-for regions' prices are replaced: a row AWS returned for another region is not written.
   const prices: Price[] = fetched.prices.filter((p) => asked.has(p.region))
+  // The regions left as they are keep their prices, but not those of types that are not in the next
+  // catalog (removed now, or gone before): replaceCatalog deletes them, this counts them for the report.
+  // The refreshed regions get what AWS returned, as it returned it.
+  const droppedByRegion: Record<string, number> = {}
+  let dropped = 0
+  for (const [key, names] of knownByKey) {
+    const region = key.slice(0, key.indexOf(' '))
+    if (asked.has(region)) continue
+    let n = 0
+    for (const name of names) if (!fetchedNames.has(name)) n++
+    if (n === 0) continue
+    droppedByRegion[region] = (droppedByRegion[region] ?? 0) + n
+    dropped += n
+  }
   return {
     ok: true,
     next: {
@@ -207,11 +233,30 @@ export function planCatalogChange(current: CurrentCatalog, fetched: FetchedCatal
         addedNames: addedNames.sort(),
         removedNames,
       },
-      prices: { total: prices.length, byRegion, byCapacityType },
+      prices: {
+        total: prices.length,
+        byRegion,
+        byCapacityType,
+        droppedWithTypes: { total: dropped, byRegion: Object.fromEntries(Object.entries(droppedByRegion).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) },
+      },
       storagePrices: { total: freshStorage.length, byRegion: storageByRegion },
       skipped: fetched.skipped,
     },
   }
+}
+
+/** "region kind" → the instance types priced there in that kind, from price rows or from readPricedTypes. */
+function pricedByRegionAndKind(prices: readonly Price[] | readonly PricedTypes[]): Map<string, Set<string>> {
+  const first = prices[0]
+  if (first === undefined || !('instanceTypes' in first)) return groupByRegionAndKind(prices as readonly Price[])
+  const out = new Map<string, Set<string>>()
+  for (const g of prices as readonly PricedTypes[]) {
+    const key = `${g.region} ${g.capacityType}`
+    let set = out.get(key)
+    if (!set) out.set(key, (set = new Set()))
+    for (const name of g.instanceTypes) set.add(name)
+  }
+  return out
 }
 
 /** "region kind" → the instance types priced there in that kind. */
@@ -233,6 +278,11 @@ export function changeNote(runId: number, regions: string[], diff: CatalogDiff):
   const parts = [`refresh run ${runId} from AWS: ${regions.join(', ')}`]
   if (added) parts.push(`${added} new type(s) without branch-ENI limits`)
   if (removedNames.length) parts.push(`removed ${removedNames.length}: ${removedNames.slice(0, 20).join(', ')}${removedNames.length > 20 ? ', ...' : ''}`)
+  const dropped = diff.prices.droppedWithTypes
+  if (dropped.total) {
+    const where = Object.entries(dropped.byRegion).map(([region, n]) => `${region} ${n}`).join(', ')
+    parts.push(`deleted ${dropped.total} price(s) of types no longer in the catalog in regions not refreshed (${where})`)
+  }
   return parts.join('; ')
 }
 

@@ -10,7 +10,15 @@
 // heartbeat stopped, or (embedded database, one process) that no live process owns, is marked failed.
 //
 // This file is the orchestration (fetch, plan, write, bookkeeping, and the deadline around them) and the
-// errors callers answer with. What the catalog becomes, and the gates, are decided without a database
+// errors callers answer with.
+//
+// Memory: a refresh of every commercial region is ~1,500 AWS pages and ~90,000 prices. The fetch runs in
+// a worker thread with a small heap of its own (fetch-worker.ts), so its garbage and the SDK are gone
+// when it ends; the write plans from the names of the types priced per region and kind, not from the
+// current price rows (repository.ts readPricedTypes), and writes the prices in batches (insertPrices);
+// the reload reads the new version by region (store.ts readSnapshot). Together they keep a full refresh
+// of every region within 95-120 MiB of the idle service (bench/scale-results.md), where fetching in this
+// thread and reading and writing every price row at once took 250-320 MiB. What the catalog becomes, and the gates, are decided without a database
 // in catalog-change.ts; the refresh_runs statements are in refresh-runs.ts. What callers imported from
 // here before the split is re-exported, so they need not know.
 //
@@ -21,6 +29,7 @@ import { hostname } from 'node:os'
 import { ADVISORY_LOCKS, type Db, type Queryable } from '../db/db.js'
 import { InputError } from '../domain/types.js'
 import { ALL_REGIONS, fetchCatalog, pricingEndpointRegion, type AwsSourceOptions, type CatalogResult } from './aws-source.js'
+import { fetchCatalogInWorker } from './fetch-worker.js'
 import { catalogLimits, changeNote, planCatalogChange, REFRESH_SOURCE, type CatalogDiff, type CatalogLimits } from './catalog-change.js'
 import {
   closeAbandonedRuns,
@@ -35,7 +44,7 @@ import {
   type RefreshRunStatus,
   type RunEnd,
 } from './refresh-runs.js'
-import { readInstanceTypes, readPrices, readStoragePrices, replaceCatalog } from './repository.js'
+import { Interner, readInstanceTypes, readPricedTypes, readStoragePrices, replaceCatalog } from './repository.js'
 
 export { DEFAULT_MAX_DROP_SHARE, REFRESH_SOURCE } from './catalog-change.js'
 export { ALL_REGIONS } from './aws-source.js'
@@ -437,7 +446,8 @@ function runSettings(regions: string[] | typeof ALL_REGIONS, opts: RefreshOption
     dbTimeoutMs: opts.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
     clock,
     log: opts.log ?? silentLog,
-    fetch: opts.fetch ?? fetchCatalog,
+    // In a worker thread with a heap of its own (fetch-worker.ts), unless the clients are injected.
+    fetch: opts.fetch ?? fetchCatalogInWorker,
     started: clock().getTime(),
   }
 }
@@ -637,8 +647,9 @@ async function writeChange(run: Run, fetched: CatalogResult, regions: string[]):
   }
 }
 
-/** Inside the write transaction: take the refresh lock, plan against the catalog as it stands there,
- * replace it and record success, or say why not. `checkpoint` throws once the run is stopped, so the
+/** Inside the write transaction: take the refresh lock, plan against the catalog as it stands there
+ * (its types, and which types each region and kind is priced for), replace it (the prices of types that
+ * are gone, in the regions not refreshed, go with it) and record success, or say why not. `checkpoint` throws once the run is stopped, so the
  * transaction rolls back at its next step. */
 async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult, regions: string[], checkpoint: () => void): Promise<Outcome> {
   const lock = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [ADVISORY_LOCKS.refresh])
@@ -647,7 +658,10 @@ async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult
 
   const instanceTypes = await readInstanceTypes(q)
   checkpoint()
-  const prices = await readPrices(q)
+  // Not the price rows: which types each region and kind has prices for is all the plan needs.
+  const interner = new Interner()
+  for (const t of fetched.instanceTypes) interner.intern(t.name)
+  const prices = await readPricedTypes(q, interner)
   checkpoint()
   const storagePrices = await readStoragePrices(q)
   checkpoint()

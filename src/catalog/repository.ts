@@ -1,7 +1,12 @@
 // Plain query functions over the catalog tables. Every write of catalog data goes through
-// `replaceCatalog`, in the caller's transaction, so a change lands whole or not at all.
+// `replaceCatalog`, in the caller's transaction, so a change lands whole or not at all. Prices are read
+// and written by group (PriceGroup: a region's prices of one kind, source and date), never as one row
+// (or one JSON text) per price for the whole catalog: see readPriceGroups and insertPrices.
 import { ADVISORY_LOCKS, type Queryable } from '../db/db.js'
 import type { CapacityType, InstanceType, Price, StoragePrice } from '../domain/types.js'
+import { Interner } from './interner.js'
+
+export { Interner } from './interner.js'
 
 export const CATALOG_CHANNEL = 'catalog_changed'
 
@@ -117,21 +122,185 @@ export async function readStoragePrices(q: Queryable): Promise<StoragePrice[]> {
   }))
 }
 
+/**
+ * The prices of one region and kind that share a source and an as-of date, as parallel arrays: how the
+ * catalog reads its prices at start-up (one row per group instead of one per price) and writes them
+ * (one multi-row INSERT per batch of a group, its region, kind, source and date as single parameters).
+ */
+export interface PriceGroup {
+  region: string
+  capacityType: CapacityType
+  source: string
+  asOf: string
+  instanceTypes: string[]
+  usdPerHour: number[]
+  /** Spot groups: one entry per price (null for a row without one); other kinds: null. */
+  azCount: Array<number | null> | null
+  spotTimestamp: Array<string | null> | null
+}
+
+/** Groups price rows by region, kind, source and as-of (rows keep their order within a group). */
+export function groupPrices(rows: Iterable<Price>): PriceGroup[] {
+  const groups = new Map<string, PriceGroup>()
+  for (const p of rows) {
+    const kind = p.capacityType ?? 'on-demand'
+    const key = `${p.region}\u0000${kind}\u0000${p.source}\u0000${p.asOf}`
+    let g = groups.get(key)
+    if (!g) {
+      g = { region: p.region, capacityType: kind, source: p.source, asOf: p.asOf, instanceTypes: [], usdPerHour: [], azCount: null, spotTimestamp: null }
+      groups.set(key, g)
+    }
+    const n = g.instanceTypes.length
+    g.instanceTypes.push(p.instanceType)
+    g.usdPerHour.push(p.usdPerHour)
+    if (p.azCount !== undefined || p.spotTimestamp !== undefined || g.azCount) {
+      g.azCount ??= new Array<number | null>(n).fill(null)
+      g.spotTimestamp ??= new Array<string | null>(n).fill(null)
+      g.azCount.push(p.azCount ?? null)
+      g.spotTimestamp.push(p.spotTimestamp ?? null)
+    }
+  }
+  return [...groups.values()]
+}
+
+/** A timestamp as the catalog states it: ISO 8601 in UTC with milliseconds (Date.toISOString). */
+function isoOf(value: Date | string): string {
+  return new Date(value).toISOString()
+}
+
+/**
+ * Every price, compactly: per region, one row per kind, source and as-of, its prices in one JSON array
+ * ([instance type, USD/h, AZ count, spot timestamp] each). About a hundred rows for the whole catalog
+ * instead of ~90,000: the embedded database hands each row and field to JavaScript one by one, so reading
+ * the prices row by row took over a second and ~50 MiB of short-lived objects. One region at a time, so
+ * that what is parsed at once (a region's few hundred kB of JSON) stays small: read whole, the catalog's
+ * ~11 MB of JSON grew the heap by ~30 MiB, which the process then kept. The strings come out shared
+ * (`interner`): the ~90,000 prices of a snapshot hold a few thousand strings. Run it in a transaction
+ * (readSnapshot does) so that every region is read from the same version.
+ */
+export async function readPriceGroups(q: Queryable, interner = new Interner()): Promise<PriceGroup[]> {
+  const regions = await q.query<{ region: string }>('SELECT DISTINCT region FROM prices ORDER BY region')
+  const isoCache = new Map<string, string>()
+  const iso = (s: string): string => {
+    let v = isoCache.get(s)
+    if (v === undefined) isoCache.set(s, (v = interner.intern(isoOf(s))))
+    return v
+  }
+  const groups: PriceGroup[] = []
+  for (const { region } of regions.rows) {
+    const { rows } = await q.query<{ capacity_type: CapacityType; source: string; as_of: Date | string; prices: string }>(
+      `SELECT capacity_type, source, as_of,
+         json_agg(json_build_array(instance_type, usd_per_hour, az_count, spot_timestamp))::text AS prices
+       FROM prices WHERE region = $1 GROUP BY capacity_type, source, as_of`,
+      [region],
+    )
+    for (const r of rows) {
+      const list = JSON.parse(r.prices) as Array<[string, number, number | null, string | null]>
+      const spot = list.some((x) => x[2] !== null || x[3] !== null)
+      groups.push({
+        region: interner.intern(region),
+        capacityType: interner.intern(r.capacity_type) as CapacityType,
+        source: interner.intern(r.source),
+        asOf: interner.intern(isoOf(r.as_of)),
+        instanceTypes: list.map((x) => interner.intern(x[0])),
+        usdPerHour: list.map((x) => Number(x[1])),
+        azCount: spot ? list.map((x) => x[2]) : null,
+        spotTimestamp: spot ? list.map((x) => (x[3] === null ? null : iso(x[3]))) : null,
+      })
+    }
+  }
+  return groups
+}
+
+/** Price rows as readPrices returns them (an on-demand row carries no capacityType), from groups. */
+export function* pricesOf(groups: Iterable<PriceGroup>): Generator<Price> {
+  for (const g of groups) {
+    for (let i = 0; i < g.instanceTypes.length; i++) {
+      const p: Price = { region: g.region, instanceType: g.instanceTypes[i]!, usdPerHour: g.usdPerHour[i]!, source: g.source, asOf: g.asOf }
+      if (g.capacityType !== 'on-demand') p.capacityType = g.capacityType
+      const az = g.azCount?.[i] ?? null
+      if (az !== null) p.azCount = az
+      const ts = g.spotTimestamp?.[i] ?? null
+      if (ts !== null) p.spotTimestamp = ts
+      yield p
+    }
+  }
+}
+
+/** The instance types priced in one region and kind: what a refresh's price gates compare with. */
+export interface PricedTypes {
+  region: string
+  capacityType: CapacityType
+  instanceTypes: string[]
+}
+
+/** Which instance types each region and kind has prices for, every region: one row per region and kind
+ * (names only), not the ~90,000 price rows a refresh would otherwise read into memory to plan. */
+export async function readPricedTypes(q: Queryable, interner = new Interner()): Promise<PricedTypes[]> {
+  const { rows } = await q.query<{ region: string; capacity_type: CapacityType; names: string }>(
+    'SELECT region, capacity_type, json_agg(instance_type)::text AS names FROM prices GROUP BY region, capacity_type ORDER BY region, capacity_type',
+  )
+  return rows.map((r) => ({
+    region: interner.intern(r.region),
+    capacityType: r.capacity_type,
+    instanceTypes: (JSON.parse(r.names) as string[]).map((n) => interner.intern(n)),
+  }))
+}
+
 export interface CatalogChange {
-  /** Replaces every instance type when given. */
+  /** Replaces every instance type when given; in regions whose prices are not replaced, the prices of
+   * types no longer in the catalog go with them (see replaceCatalog). */
   instanceTypes?: Array<InstanceType & { source: string }>
   /** Replaces the prices (every kind) of exactly these regions. */
-  prices?: { regions: string[]; rows: Price[] }
+  prices?: { regions: string[]; rows: Iterable<Price> }
   /** Replaces the storage prices of exactly these regions. */
   storagePrices?: { regions: string[]; rows: StoragePrice[] }
   source: string
   note?: string
 }
 
+/** Prices per INSERT: a region's prices of one kind (a thousand or so) go in one statement. */
+export const PRICE_BATCH_ROWS = 2000
+
+/** Writes price rows in batches: per group (region, kind, source, as-of) one INSERT per PRICE_BATCH_ROWS
+ * rows, the columns as arrays (unnest) and what the group shares as single parameters. Nothing is
+ * built per row but the array elements: no JSON text of the whole catalog, on pg and PGlite alike. */
+export async function insertPrices(q: Queryable, rows: Iterable<Price>): Promise<number> {
+  let written = 0
+  for (const g of groupPrices(rows)) {
+    for (let from = 0; from < g.instanceTypes.length; from += PRICE_BATCH_ROWS) {
+      const to = Math.min(from + PRICE_BATCH_ROWS, g.instanceTypes.length)
+      await q.query(
+        `INSERT INTO prices (region, instance_type, usd_per_hour, source, as_of, capacity_type, az_count, spot_timestamp)
+         SELECT $1, t, p, $2, $3, $4, a, s FROM unnest($5::text[], $6::numeric[], $7::int[], $8::timestamptz[]) AS x(t, p, a, s)`,
+        [
+          g.region,
+          g.source,
+          g.asOf,
+          g.capacityType,
+          g.instanceTypes.slice(from, to),
+          g.usdPerHour.slice(from, to),
+          g.azCount?.slice(from, to) ?? null,
+          g.spotTimestamp?.slice(from, to) ?? null,
+        ],
+      )
+      written += to - from
+    }
+  }
+  return written
+}
+
 /**
  * Writes a change and records a new catalog version, inside the caller's transaction.
  * Takes the catalog-write lock so two writers (seed on start-up, a refresh) never interleave.
- * Rows travel as one JSON parameter each: one round trip for a thousand rows, on pg and PGlite alike.
+ * Instance types travel as one JSON parameter (a thousand rows, one round trip); prices in batches
+ * (insertPrices).
+ *
+ * A change that replaces the instance types also deletes, in the regions whose prices it does not
+ * replace, every price of a type the new catalog does not have: a price is only ever read for a type of
+ * the catalog, and one left behind (GovCloud's seed prices after a refresh of every commercial region
+ * that replaced the seed's types) would still count among its region's prices, for types that are gone.
+ * The prices it writes are written as given. Returns the new version.
  */
 export async function replaceCatalog(q: Queryable, change: CatalogChange): Promise<number> {
   await q.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.catalogWrite])
@@ -153,12 +322,15 @@ export async function replaceCatalog(q: Queryable, change: CatalogChange): Promi
   }
   if (change.prices) {
     await q.query('DELETE FROM prices WHERE region = ANY($1::text[])', [change.prices.regions])
+    await insertPrices(q, change.prices.rows)
+  }
+  if (change.instanceTypes) {
+    // Left over from earlier versions, in regions this change does not rewrite: prices of types the
+    // catalog no longer has. (A region it rewrites holds what its source returned, as returned.)
     await q.query(
-      `INSERT INTO prices (region, instance_type, usd_per_hour, source, as_of, capacity_type, az_count, spot_timestamp)
-       SELECT region, "instanceType", "usdPerHour", source, "asOf", coalesce("capacityType", 'on-demand'), "azCount", "spotTimestamp"
-       FROM json_to_recordset($1::json) AS x(region text, "instanceType" text, "usdPerHour" numeric, source text, "asOf" timestamptz,
-         "capacityType" text, "azCount" int, "spotTimestamp" timestamptz)`,
-      [JSON.stringify(change.prices.rows)],
+      `DELETE FROM prices p WHERE NOT (p.region = ANY($1::text[]))
+         AND NOT EXISTS (SELECT 1 FROM instance_types t WHERE t.name = p.instance_type)`,
+      [change.prices?.regions ?? []],
     )
   }
   if (change.storagePrices) {

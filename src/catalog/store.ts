@@ -1,6 +1,23 @@
-import type { Db } from '../db/db.js'
-import { CATALOG_CHANNEL, currentVersion, readInstanceTypes, readPrices, readStoragePrices } from './repository.js'
+import type { Db, Queryable } from '../db/db.js'
+import { CATALOG_CHANNEL, currentVersion, Interner, pricesOf, readInstanceTypes, readPriceGroups, readStoragePrices } from './repository.js'
 import { CatalogSnapshot } from './snapshot.js'
+
+/**
+ * The newest catalog version as a snapshot, read in the caller's transaction (so types and prices of
+ * every kind belong to the same version), or null when there is none. Prices are read by group
+ * (readPriceGroups) and their strings shared with the instance types' names: the snapshot of the whole
+ * catalog holds one string per distinct region, name, source and date, and reading it allocates little
+ * besides the snapshot itself.
+ */
+export async function readSnapshot(q: Queryable): Promise<CatalogSnapshot | null> {
+  const version = await currentVersion(q)
+  if (!version) return null
+  const types = await readInstanceTypes(q)
+  const interner = new Interner()
+  for (const t of types) interner.intern(t.name)
+  const groups = await readPriceGroups(q, interner)
+  return new CatalogSnapshot(version, types, pricesOf(groups), await readStoragePrices(q))
+}
 
 export interface Logger {
   info(obj: object, msg?: string): void
@@ -74,11 +91,9 @@ export class CatalogStore {
       const version = await currentVersion(this.db)
       if (!version) return this.snapshot
       if (this.snapshot && this.snapshot.version === version.version) return this.snapshot
-      // Read in one transaction so types and prices (of every kind) belong to the same version.
-      const next = await this.db.tx(async (q) => {
-        const v = (await currentVersion(q))!
-        return new CatalogSnapshot(v, await readInstanceTypes(q), await readPrices(q), await readStoragePrices(q))
-      })
+      // Read in one transaction so types and prices (of every kind) belong to the same version. The
+      // snapshot in memory keeps answering meanwhile; it goes when the last request using it ends.
+      const next = (await this.db.tx((q) => readSnapshot(q)))!
       const previous = this.snapshot?.version ?? null
       this.snapshot = next
       this.lastError = null

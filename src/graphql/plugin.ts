@@ -229,7 +229,7 @@ export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
           const report = await refreshAndReload(app.ctx, args.regions ?? undefined, app.log)
           return {
             ...report,
-            prices: { total: report.prices.total, byRegion: Object.entries(report.prices.byRegion).map(([region, count]) => ({ region, count })) },
+            prices: { total: report.prices.total, byRegion: Object.entries(report.prices.byRegion).map(([region, count]) => ({ region, count })), droppedWithTypes: report.prices.droppedWithTypes.total },
             skipped: Object.entries(report.skipped).map(([reason, count]) => ({ reason, count })),
           }
         } catch (err) {

@@ -193,6 +193,7 @@ export function buildExamples(ctx: AppContext): Examples {
           total: 4010,
           byRegion: { 'us-east-1': 812, 'eu-west-1': 798 },
           byCapacityType: { 'us-east-1': { 'on-demand': 812, spot: 790, 'reserved-1y': 610 }, 'eu-west-1': { 'on-demand': 798, spot: 0, 'reserved-1y': 0 } },
+          droppedWithTypes: { total: 0, byRegion: {} },
         },
         storagePrices: { total: 2, byRegion: { 'us-east-1': 1, 'eu-west-1': 1 } },
         skipped: { 'no on-demand price': 3 },

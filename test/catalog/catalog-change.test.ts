@@ -449,7 +449,12 @@ t.test('spot and reserved prices: counted per kind, written with on demand, gate
 
   t.test('every kind counted per region, and written together', async (t) => {
     const plan = accepted(t, planCatalogChange(current(types, od10), fetched(types, [...od10, ...spot10, ...ri10.slice(0, 7)]), LIMITS))
-    t.same(plan.diff.prices, { total: 27, byRegion: { [US]: 10 }, byCapacityType: { [US]: { 'on-demand': 10, spot: 10, 'reserved-1y': 7 } } })
+    t.same(plan.diff.prices, {
+      total: 27,
+      byRegion: { [US]: 10 },
+      byCapacityType: { [US]: { 'on-demand': 10, spot: 10, 'reserved-1y': 7 } },
+      droppedWithTypes: { total: 0, byRegion: {} },
+    })
     t.equal(plan.next.prices.rows.length, 27)
     t.same(plan.next.prices.rows.find((p) => p.capacityType === 'spot'), spot10[0], 'a spot row keeps its AZ count and timestamp')
   })
@@ -553,4 +558,34 @@ t.test('changeNote: the run, the regions, what was added and what was removed', 
     `refresh run 42 from AWS: us-east-1, eu-west-1; removed 25: ${[...many].sort().slice(0, 20).join(', ')}, ...`,
     'past 20, the first 20 (sorted) and an ellipsis',
   )
+})
+
+t.test('prices of types that are gone, in regions not refreshed: counted for the report, per region', async (t) => {
+  const GOV = 'us-gov-west-1'
+  const all = names(10)
+  const now = [...all.map((n) => price(US, n)), ...all.map((n) => price(GOV, n)), { ...price(GOV, 't0.large'), capacityType: 'spot' as const, azCount: 2 }, price(EU, 'old.large')]
+  // t8, t9 gone (within the 20 % allowed here); GovCloud and eu-west-1 are not refreshed.
+  const plan = accepted(t, planCatalogChange(current([...all, 'old.large'], now), fetched(all.slice(0, 8), all.slice(0, 8).map((n) => price(US, n))), { maxDropShare: 0.3, maxPriceDropShare: 0.3 }))
+  t.same(plan.diff.prices.droppedWithTypes, { total: 3, byRegion: { [EU]: 1, [GOV]: 2 } }, 'every kind; sorted by region')
+  t.same(plan.next.prices.regions, [US], 'only the refreshed region is replaced; replaceCatalog deletes the rest')
+  t.match(changeNote(7, [US], plan.diff), /; deleted 3 price\(s\) of types no longer in the catalog in regions not refreshed \(eu-west-1 1, us-gov-west-1 2\)$/)
+
+  // The same from the names a refresh reads (readPricedTypes) instead of the rows.
+  const keys = [
+    { region: US, capacityType: 'on-demand' as const, instanceTypes: all },
+    { region: GOV, capacityType: 'on-demand' as const, instanceTypes: all },
+    { region: GOV, capacityType: 'spot' as const, instanceTypes: ['t0.large'] },
+    { region: EU, capacityType: 'on-demand' as const, instanceTypes: ['old.large'] },
+  ]
+  const fromKeys = accepted(t, planCatalogChange({ instanceTypes: current([...all, 'old.large']).instanceTypes, prices: keys }, fetched(all.slice(0, 8), all.slice(0, 8).map((n) => price(US, n))), { maxDropShare: 0.3, maxPriceDropShare: 0.3 }))
+  t.same(fromKeys.diff, plan.diff, 'the same plan from names only')
+
+  // Gated alike: from names, a region losing too many prices is refused.
+  t.match(planCatalogChange({ instanceTypes: current(all).instanceTypes, prices: keys }, fetched(all, all.slice(0, 5).map((n) => price(US, n))), LIMITS), {
+    ok: false,
+    why: [`5 of 10 prices in ${US} (50.0 %) would disappear, more than the 10 % allowed`],
+  })
+  // Nothing gone: nothing dropped.
+  t.same(accepted(t, planCatalogChange(current(all, now), fetched(all, all.map((n) => price(US, n))), LIMITS)).diff.prices.droppedWithTypes, { total: 1, byRegion: { [EU]: 1 } }, 'old.large was never fetched: its price goes')
+  t.same(accepted(t, planCatalogChange(current(all, all.map((n) => price(GOV, n))), fetched(all, []), LIMITS)).diff.prices.droppedWithTypes, { total: 0, byRegion: {} })
 })

@@ -239,11 +239,23 @@ t.test('a full refresh lands whole, bumps the version, keeps branch-ENI limits, 
   for (const name of dropped) t.notOk(types.has(name), `${name} removed`)
   const { rows: sources } = await db.query<{ source: string }>('SELECT DISTINCT source FROM instance_types')
   t.same(sources.map((r) => r.source), ['aws'])
+  // Regions not refreshed keep their prices, but not those of types the catalog no longer has (the
+  // types removed now, and the few the seed prices without ENI limits): deleted with the new version,
+  // and reported.
+  const catalogNames = new Set(types.keys())
   t.same(
     after.prices.filter((p) => p.region === 'us-gov-west-1'),
-    usGovBefore,
-    'regions not refreshed keep their prices',
+    usGovBefore.filter((p) => catalogNames.has(p.instanceType)),
+    'regions not refreshed keep their prices of types still in the catalog',
   )
+  const goneByRegion: Record<string, number> = {}
+  for (const p of before.prices) {
+    if (p.region === 'us-east-1' || p.region === 'eu-west-1' || catalogNames.has(p.instanceType)) continue
+    goneByRegion[p.region] = (goneByRegion[p.region] ?? 0) + 1
+  }
+  t.ok((goneByRegion['us-gov-west-1'] ?? 0) > 0, 'the seed prices some removed types in us-gov-west-1')
+  t.same(report.prices.droppedWithTypes, { total: Object.values(goneByRegion).reduce((a, b) => a + b, 0), byRegion: goneByRegion }, 'the report says how many went, where')
+  t.notOk(after.prices.some((p) => !catalogNames.has(p.instanceType) && p.region !== 'us-east-1' && p.region !== 'eu-west-1'), 'no price left behind for a type that is gone')
   const m5 = seedUsPrices.find((p) => p.instanceType === 'm5.large')!
   t.equal(after.prices.find((p) => p.region === 'us-east-1' && p.instanceType === 'm5.large')?.usdPerHour, newUsd(m5.usdPerHour))
   t.equal(after.prices.find((p) => p.region === 'us-east-1')?.source, 'aws-pricing-api')
@@ -725,6 +737,46 @@ t.test('a refresh of every region: the regions the Price List API knows, recorde
   t.ok(fake.requests.some((r) => r.operation === 'AWSPriceListService.GetAttributeValues'))
   t.ok(fake.requests.some((r) => r.operation === 'DescribeRegions'))
   t.notOk(fake.requests.some((r) => r.service === 'ec2' && r.signingRegion === 'sa-east-1'))
+  await resetToSeed()
+})
+
+t.test('a refresh that replaces the types drops, in the same version, the prices of types that are gone in regions it did not refresh', async (t) => {
+  // Every commercial region of the fake (three here), whose synthetic types replace every seed type: the
+  // seed's GovCloud prices (and us-west-2's, eu-west-1's) are all of types the catalog no longer has.
+  await resetToSeed()
+  await app.ctx.catalog.reloadIfChanged()
+  const versionsBefore = await countVersions()
+  scenario({ synthetic: { regions: ['us-east-1', 'eu-central-1', 'sa-east-1'], typesPerRegion: 40 } })
+  t.teardown(() => scenario({}))
+  const refreshed = new Set(['us-east-1', 'eu-central-1', 'sa-east-1'])
+  const left: Record<string, number> = {}
+  for (const p of await readPrices(db)) if (!refreshed.has(p.region)) left[p.region] = (left[p.region] ?? 0) + 1
+  t.ok(left['us-gov-east-1']! > 0 && left['us-gov-west-1']! > 0, `the seed prices GovCloud (${JSON.stringify(left)})`)
+
+  const report = await runRefresh(db, ['all'], { awsOptions: awsOptions(), maxDropShare: 1 })
+  t.same(report.prices.droppedWithTypes, { total: Object.values(left).reduce((a, b) => a + b, 0), byRegion: left }, 'reported per region')
+  t.equal(await countVersions(), versionsBefore + 1, 'one version: the drop lands with the refresh')
+
+  const prices = await readPrices(db)
+  t.same([...new Set(prices.map((p) => p.region))].sort(), [...refreshed].sort(), 'no region keeps prices of types that are gone')
+  const names = new Set((await readInstanceTypes(db)).map((it) => it.name))
+  t.ok(prices.every((p) => names.has(p.instanceType)), 'every price is of a type in the catalog')
+  t.equal(prices.length, report.prices.total, 'what is left is what the refresh wrote')
+  const { rows } = await db.query<{ note: string; prices: number }>('SELECT note, prices FROM catalog_versions ORDER BY version DESC LIMIT 1')
+  t.match(rows[0]!.note, new RegExp(`deleted ${report.prices.droppedWithTypes.total} price\\(s\\) of types no longer in the catalog in regions not refreshed \\(eu-west-1 \\d+, us-gov-east-1 \\d+, us-gov-west-1 \\d+`))
+  t.equal(rows[0]!.prices, report.prices.total, 'the version counts the prices that are left')
+
+  // The app serves the new version: GovCloud is no longer listed among the priced regions.
+  await waitFor('the app to load the new catalog', () => app.ctx.catalog.current().version === report.catalogVersion)
+  const snap = app.ctx.catalog.current()
+  t.same(snap.regions.map((r) => r.region).filter((r) => r.startsWith('us-gov-')), [])
+  t.equal(snap.regions.reduce((n, r) => n + Object.values(r.byCapacityType).reduce((m, k) => m + k.prices, 0), 0), report.prices.total)
+
+  // A refresh of one region later: nothing is gone, nothing dropped.
+  scenario({ synthetic: { regions: ['us-east-1', 'eu-central-1', 'sa-east-1'], typesPerRegion: 40 } })
+  const again = await runRefresh(db, ['eu-central-1'], { awsOptions: awsOptions() })
+  t.same(again.prices.droppedWithTypes, { total: 0, byRegion: {} })
+  t.equal((await readPrices(db)).length, report.prices.total)
   await resetToSeed()
 })
 

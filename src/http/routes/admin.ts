@@ -42,8 +42,15 @@ const reportSchema = {
           description: 'Per region, the instance types priced in each capacity type (on-demand, spot, reserved-1y)',
           additionalProperties: countsSchema,
         },
+        droppedWithTypes: {
+          type: 'object',
+          description:
+            'Prices deleted in regions this refresh did not fetch because their instance type left the catalog (a price must name a type the catalog has)',
+          properties: { total: { type: 'integer' }, byRegion: countsSchema },
+          required: ['total', 'byRegion'],
+        },
       },
-      required: ['total', 'byRegion', 'byCapacityType'],
+      required: ['total', 'byRegion', 'byCapacityType', 'droppedWithTypes'],
     },
     storagePrices: {
       type: 'object',
