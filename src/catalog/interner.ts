@@ -7,6 +7,13 @@
 export class Interner {
   private readonly seen = new Map<string, string>()
 
+  /** An interner that already holds `strings` (the catalog's type names, which every price repeats). */
+  static holding(strings: Iterable<string>): Interner {
+    const interner = new Interner()
+    for (const s of strings) interner.intern(s)
+    return interner
+  }
+
   intern(s: string): string {
     const known = this.seen.get(s)
     if (known !== undefined) return known

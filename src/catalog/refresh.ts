@@ -659,8 +659,7 @@ async function writeCatalog(q: Queryable, { id, s }: Run, fetched: CatalogResult
   const instanceTypes = await readInstanceTypes(q)
   checkpoint()
   // Not the price rows: which types each region and kind has prices for is all the plan needs.
-  const interner = new Interner()
-  for (const t of fetched.instanceTypes) interner.intern(t.name)
+  const interner = Interner.holding(fetched.instanceTypes.map((t) => t.name))
   const prices = await readPricedTypes(q, interner)
   checkpoint()
   const storagePrices = await readStoragePrices(q)

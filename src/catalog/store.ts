@@ -13,8 +13,7 @@ export async function readSnapshot(q: Queryable): Promise<CatalogSnapshot | null
   const version = await currentVersion(q)
   if (!version) return null
   const types = await readInstanceTypes(q)
-  const interner = new Interner()
-  for (const t of types) interner.intern(t.name)
+  const interner = Interner.holding(types.map((t) => t.name))
   const groups = await readPriceGroups(q, interner)
   return new CatalogSnapshot(version, types, pricesOf(groups), await readStoragePrices(q))
 }

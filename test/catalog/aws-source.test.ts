@@ -27,6 +27,7 @@ import {
   generateProducts,
   instanceTypeXmlItem,
   COMMERCIAL_REGIONS,
+  fakeAwsEnv,
   NON_REGION_CODES,
   productJson,
   reservedTermsAround,
@@ -614,17 +615,7 @@ t.test('AWS_ENDPOINT_URL_* env vars are honoured by the clients built here', asy
 })
 
 t.test('an endpoint that accepts and never answers', async (t) => {
-  const env = {
-    AWS_ENDPOINT_URL: fake.url,
-    AWS_ENDPOINT_URL_PRICING: undefined,
-    AWS_ENDPOINT_URL_EC2: undefined,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
-  }
+  const env = fakeAwsEnv(fake.url)
   const settled = async () => {
     // The client gave up: the held request's socket is closed on the fake's side too.
     for (let i = 0; i < 100 && fake.hanging() > 0; i++) await new Promise((r) => setTimeout(r, 10))

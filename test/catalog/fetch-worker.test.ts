@@ -8,7 +8,7 @@ import { canFetchInWorker, fetchCatalogInWorker, FETCH_WORKER_RESOURCE_LIMITS } 
 import { RefreshTimeoutError, runRefresh } from '../../src/catalog/refresh.js'
 import { readPrices } from '../../src/catalog/repository.js'
 import { resetScenario, sdkClients } from '../fakes/aws-fixtures.js'
-import { startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
+import { fakeAwsEnv, startFakeAws, type FakeAws } from '../fakes/fake-aws.js'
 import { freshDatabase } from '../helper.js'
 
 let fake: FakeAws
@@ -19,17 +19,7 @@ t.teardown(() => fake.close())
 
 /** The environment a worker's clients read (copied into the worker when it starts). */
 function awsEnv(t: { teardown(fn: () => void): void }): void {
-  const vars: Record<string, string | undefined> = {
-    AWS_ENDPOINT_URL: fake.url,
-    AWS_ENDPOINT_URL_PRICING: undefined,
-    AWS_ENDPOINT_URL_EC2: undefined,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
-  }
+  const vars = fakeAwsEnv(fake.url)
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
   const apply = (v: Record<string, string | undefined>) => {
     for (const [k, x] of Object.entries(v)) {

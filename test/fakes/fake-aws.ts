@@ -623,6 +623,25 @@ function spotItemXml(sp: FakeSpotPrice): string {
   )
 }
 
+/**
+ * The environment that points the SDK's default clients at a fake endpoint with test credentials, and
+ * unsets what would send them elsewhere (a service-specific endpoint, a profile, instance metadata).
+ * undefined = unset the variable.
+ */
+export function fakeAwsEnv(url: string): Record<string, string | undefined> {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_ENDPOINT_URL_PRICING: undefined,
+    AWS_ENDPOINT_URL_EC2: undefined,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
+  }
+}
+
 export async function startFakeAws(initial: Partial<FakeScenario> = {}): Promise<FakeAws> {
   const scenario: FakeScenario = { products: [], instanceTypes: [], ...initial }
   let synthetic: Synthetic | null = scenario.synthetic ? new Synthetic(scenario.synthetic) : null
