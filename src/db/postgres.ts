@@ -35,6 +35,16 @@ export function openPostgres(opts: PostgresOptions): Db {
     },
     async tx(fn) {
       const client = await pool.connect()
+      // A checked-out client has no pool listener: the pool takes its idle-error handler off while a client
+      // is lent out (pg-pool's connect), and a connection lost between two statements of the transaction is
+      // emitted as 'error' on the client, which with no listener crashes the process. The statement that
+      // follows fails on its own; the broken client is destroyed on release instead of going back to the pool.
+      let broken: Error | undefined
+      const onError = (err: Error) => {
+        broken ??= err
+        opts.onError?.(err)
+      }
+      client.on('error', onError)
       try {
         await client.query('BEGIN')
         const q: Queryable = {
@@ -47,10 +57,14 @@ export function openPostgres(opts: PostgresOptions): Db {
         await client.query('COMMIT')
         return result
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {})
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          // A client that cannot roll back is in an unknown state: never lend it again.
+          broken ??= rollbackErr
+        })
         throw err
       } finally {
-        client.release()
+        client.off('error', onError)
+        client.release(broken)
       }
     },
     async listen(channel, onNotify) {
