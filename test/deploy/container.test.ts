@@ -123,7 +123,9 @@ t.test('Dockerfile: known instructions, named stages, production dependencies on
   const names = stages.map((s) => s.name)
   t.ok(names.every((n) => n !== null), 'every stage is named')
   t.equal(new Set(names).size, names.length, 'stage names are unique')
-  for (const s of stages) t.match(s.image, /^node:20[\w.-]*$/, `${s.name} is based on Node.js 20`)
+  // Node.js 20 reached end of life on 2026-04-30 (https://github.com/nodejs/Release#release-schedule): the image
+  // runs a maintained LTS line that package.json's engines allow (>=22), the same one in every stage.
+  for (const s of stages) t.match(s.image, /^node:22[\w.-]*$/, `${s.name} is based on Node.js 22 (LTS)`)
 
   // node_modules of the final image come from a stage that installed production dependencies only.
   const modules = inFinal('COPY').find((c) => /\bnode_modules\b/.test(c.args))
