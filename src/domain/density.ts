@@ -1,5 +1,6 @@
 // Pods per node for each pod-networking mode: the address limit, the EKS cap, and what is left for
 // workloads. Pure: no I/O. Each formula cites its source beside it (REF below); README "The catalog" lists them.
+import { LRUCache } from 'lru-cache'
 import { InputError, MODES, NODE_OS, type InstanceType, type Mode, type NodeOs } from './types.js'
 
 export interface MaxPodsOptions {
@@ -358,11 +359,16 @@ function unsupported(it: InstanceType, mode: Mode, os: NodeOs, reason: string, r
  * same ones for every option that runs there (17 options, 6 modes), and distinct questions share most of
  * them: without it the recommendation core over distinct questions took ~1.5× the CPU (bench/results.md).
  * A result is frozen, so a caller that changed one would fail, not corrupt the next answer. At most
- * MEMO_ENTRIES (~1 kB each: the formula and explanation), the oldest dropped first, so that distinct
- * DaemonSets and caps cannot grow it without bound.
+ * 8,192 (~1 kB each: the formula and explanation), the least recently used dropped first, so that
+ * distinct DaemonSets and caps cannot grow it without bound.
+ *
+ * lru-cache, not a Map used as a queue: dropping the oldest key of a Map (`map.delete(map.keys().next()
+ * .value)`) makes V8 walk past every slot already deleted at the front of its table until the table is
+ * rehashed, so once full, each miss cost ~9 µs (thousands of holes walked) where working the result out
+ * costs ~1 µs; lru-cache keeps its order in typed arrays and drops in constant time (0.7 µs per
+ * miss-and-keep at 50,000 entries, measured in one process, bench/results.md).
  */
-const memo = new Map<string, { it: InstanceType; result: MaxPodsResult }>()
-const MEMO_ENTRIES = 8192
+const memo = new LRUCache<string, { it: InstanceType; result: MaxPodsResult }>({ max: 8192 })
 
 /** Max pods of a type in a mode: podCounts' numbers with the formula, explanation and sources of each. */
 export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {}): MaxPodsResult {
@@ -376,7 +382,6 @@ export function maxPods(it: InstanceType, mode: Mode, opts: MaxPodsOptions = {})
   const result = computeMaxPods(it, mode, daemonSets, userCap, os, opts.capReason)
   Object.freeze(result.references)
   if (result.cap !== null) Object.freeze(result.cap)
-  if (known === undefined && memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value as string)
   memo.set(key, { it, result: Object.freeze(result) })
   return result
 }

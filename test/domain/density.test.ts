@@ -283,3 +283,21 @@ t.test('the cap in force is named: EKS guidance, or maxPodsCap when lower', asyn
   t.equal(maxPods(m5, 'prefix-delegation', { maxPodsCap: 200 }).cap?.value, 110, 'a maxPodsCap above the EKS cap does not raise it')
   t.same([eksCapValue(null), eksCapValue(30), eksCapValue(31)], [110, 110, 250])
 })
+
+t.test('worked-out results are kept per (type object, mode, options), frozen, and the memo stays bounded', async (t) => {
+  const m5 = type('m5.large')
+  const first = maxPods(m5, 'prefix-delegation', { daemonSetsPerNode: 3 })
+  t.equal(maxPods(m5, 'prefix-delegation', { daemonSetsPerNode: 3 }), first, 'the same question gives the kept result')
+  t.ok(Object.isFrozen(first) && Object.isFrozen(first.references), 'a kept result cannot be changed by a caller')
+  t.not(maxPods(m5, 'prefix-delegation', { daemonSetsPerNode: 4 }), first, 'other options, another result')
+  // A new catalog version brings new type objects: the old version's result is not reused for them.
+  const copy = { ...m5 }
+  const fromCopy = maxPods(copy, 'prefix-delegation', { daemonSetsPerNode: 3 })
+  t.not(fromCopy, first)
+  t.same(fromCopy, first, 'the same numbers and words for the same facts')
+  // More distinct questions than the memo holds (8,192): the earliest is worked out again, equal.
+  for (let d = 0; d < 9000; d++) maxPods(m5, 'secondary-ip', { daemonSetsPerNode: d % 110, maxPodsCap: 1 + Math.floor(d / 110) })
+  const again = maxPods(copy, 'prefix-delegation', { daemonSetsPerNode: 3 })
+  t.not(again, fromCopy, 'dropped once the memo was full')
+  t.same(again, fromCopy)
+})
