@@ -3,6 +3,8 @@
 // span the price freshness holds for, whichever door asks and in whatever order its parameters come.
 import t from 'tap'
 import { buildTestApp } from '../helper.js'
+import { defaultDensity, instanceTypeView, orderedTypes } from '../../src/answers/answers.js'
+import { AnswerCache, estimateBytes } from '../../src/answers/cache.js'
 
 const DAY_MS = 86_400_000
 
@@ -140,6 +142,20 @@ t.test('the cache stays within MEMORY_CACHE_MB under distinct questions', async 
   t.match(metrics, /cni_answer_cache_lookups_total\{result="miss"\} \d+/)
 })
 
+t.test('a kept small answer holds its own memory, not a slice of a shared buffer pool, and is counted at it', async (t) => {
+  const app = await buildTestApp(t)
+  const a = app.ctx.answers.current()
+  const fromPool = Buffer.from('{"small":true}')
+  t.ok(fromPool.buffer.byteLength > fromPool.length, 'Buffer.from cuts a small buffer from a shared pool (the reason for the copy)')
+  const before = app.ctx.answers.cache.bytes
+  const body = a.keep('a small one', { body: fromPool, type: 'application/json', disposition: null, valid: { from: -Infinity, until: Infinity } }).body
+  t.equal(body.buffer.byteLength, body.length, 'the kept copy holds its own bytes only')
+  t.same(body, fromPool, 'the same bytes')
+  t.equal(app.ctx.answers.cache.bytes - before, body.length + 64 + AnswerCache.keyBytes('a small one'), 'counted at what it holds')
+  const big = Buffer.allocUnsafeSlow(10_000).fill(1)
+  t.equal(a.keep('a big one', { body: big, type: 'application/json', disposition: null, valid: { from: -Infinity, until: Infinity } }).body, big, 'a buffer of its own is kept as it is')
+})
+
 // bench/run.ts proves its miss rows miss with this counter: lookups of finished answers, apart from the
 // worked-out values (a type's max pods in every mode) that a new question still finds kept.
 t.test('lookups of finished answers are counted apart: a new question misses, the same one again hits', async (t) => {
@@ -160,4 +176,65 @@ t.test('lookups of finished answers are counted apart: a new question misses, th
   t.ok(cache.hits > values, 'the second question found the type\'s max pods kept (a value, not an answer)')
   await app.inject('/v1/instance-types/m5.large/max-pods?mode=ipv6')
   t.same(await read(), { hit: before.hit + 1, miss: before.miss + 2 }, 'the same question again: one hit')
+})
+
+// What the cache counts for a worked-out value must be at least what V8 holds for it, or a budget of
+// MEMORY_CACHE_MB holds more than that. Measured (heapUsed after gc, before and after keeping every
+// type's value; src/answers/cache.ts estimateBytes): a type's density ~11.0 kB an entry, a priced view
+// ~1.4 kB, a view in a region without prices ~1.3 kB.
+// These check the counts against those figures, over every type of the seed, and against V8's least
+// per shape (no timing, no heap readings: the counts are a pure function of the values).
+t.test('worked-out values are counted at least at what V8 holds for them, kind by kind', async (t) => {
+  const app = await buildTestApp(t)
+  const pipe = app.ctx.answers
+  const a = pipe.current()
+  const types = orderedTypes(a.snap)
+  // V8's least for a value: 24 B a heap object and 8 B a member or item, 16 B and one a character a flat
+  // one-byte string, 16 B a boxed number; shared parts (property names, catalog strings) taken as held.
+  const least = (v: unknown): number => {
+    if (typeof v === 'string') return 16 + v.length
+    if (typeof v === 'number') return Number.isInteger(v) ? 0 : 16
+    if (typeof v !== 'object' || v === null) return 0
+    const members = Object.values(v)
+    return 24 + 8 * members.length + members.reduce<number>((n, m) => n + least(m), 0)
+  }
+  const kinds = [
+    { kind: 'density', retained: 11_000, keep: (it: (typeof types)[number]) => defaultDensity(a, it) },
+    { kind: 'view, priced', retained: 1_400, keep: (it: (typeof types)[number]) => instanceTypeView(a, it, 'us-east-1', 'on-demand') },
+    { kind: 'view, no prices', retained: 1_300, keep: (it: (typeof types)[number]) => instanceTypeView(a, it, 'xx-test-1', 'on-demand') },
+  ]
+  for (const { kind, retained, keep } of kinds) {
+    let counted = 0
+    let floor = 0
+    let below = 0
+    for (const it of types) {
+      const before = pipe.cache.bytes
+      const value = keep(it)
+      const bytes = pipe.cache.bytes - before
+      counted += bytes
+      floor += least(value)
+      if (bytes < least(value)) below++
+    }
+    const perEntry = counted / types.length
+    t.equal(below, 0, `${kind}: no value counted below V8's least for its shape`)
+    t.ok(perEntry >= retained, `${kind}: ${Math.round(perEntry)} B counted an entry, at least the ~${retained} B measured`)
+    t.ok(perEntry <= 1.5 * retained, `${kind}: and within 1.5× of it`)
+    t.ok(counted >= floor, `${kind}: ${counted} B counted over the seed's types, V8's least ${floor}`)
+  }
+})
+
+t.test('estimateBytes walks a value: shared parts once, cycles end, collections and two-byte strings counted', async (t) => {
+  const shared = { text: 'x'.repeat(1000) }
+  const once = estimateBytes({ a: shared })
+  t.equal(estimateBytes({ a: shared, b: shared }), once + estimateBytes({ b: null }) - estimateBytes({}), 'a part shared within the value counted once')
+  const cyclic: Record<string, unknown> = { name: 'loop' }
+  cyclic['self'] = cyclic
+  t.ok(estimateBytes(cyclic) > 0, 'a cycle ends the walk')
+  t.ok(estimateBytes('−'.repeat(100)) >= 200, 'a two-byte string at two bytes a character')
+  t.ok(estimateBytes(new Map([['k', 'v'.repeat(100)]])) > estimateBytes('v'.repeat(100)), 'a Map counts its entries')
+  t.ok(estimateBytes(new Set(['s'.repeat(100)])) > estimateBytes('s'.repeat(100)), 'a Set counts its items')
+  t.ok(estimateBytes(Buffer.alloc(4096)) >= 4096, 'a Buffer its bytes')
+  t.ok(estimateBytes(0.5) > estimateBytes(5), 'a fraction is a boxed number, a small integer is not')
+  const plain = { type: 'm5.large', counts: [1, 2, 3], note: 'é' }
+  t.ok(estimateBytes(plain) >= Buffer.byteLength(JSON.stringify(plain)), 'a plain value at least at its JSON size')
 })

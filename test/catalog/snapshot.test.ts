@@ -84,6 +84,42 @@ t.test('the answer cache keeps what is used, counts keys, and stays within its b
   t.ok(estimateBytes({ a: 'é' }) >= Buffer.byteLength('{"a":"é"}'), 'a value is counted at least at its JSON size')
 })
 
+t.test('the answer cache: least recently used out first, bytes counted through keeps, grows and evictions', async (t) => {
+  // Every entry costs E bytes in all (its value counted so that value + key overhead = E).
+  const E = 400
+  const valueFor = (key: string) => E - AnswerCache.keyBytes(key)
+  const c = new AnswerCache(10 * E)
+  for (let i = 0; i < 10; i++) c.set(`k${i}`, i, valueFor(`k${i}`))
+  t.equal(c.entries, 10)
+  t.equal(c.bytes, 10 * E, 'keys and values counted')
+  c.get('k0') // used last: k1 is now the least recently used
+  c.set('k10', 10, valueFor('k10'))
+  t.equal(c.get('k1'), undefined, 'the least recently used went')
+  t.equal(c.get('k0'), 0, 'the one used lately stayed')
+  t.equal(c.evictions, 1)
+  // A gzip copy kept beside an entry: counted, and others make room for it.
+  c.grow('k0', 1.5 * E)
+  t.equal(c.get('k0'), 0, 'the grown entry stays')
+  t.equal(c.bytes, 9.5 * E, `${c.bytes} within ${c.budget}`)
+  t.equal(c.evictions, 3, 'two more went to make room for one and a half')
+  t.equal(c.entries, 8)
+  c.grow('gone', 10) // an entry already evicted: nothing to count
+  // Replacing a value counts its new size, not both.
+  const before = c.bytes
+  c.set('k0', 'again', valueFor('k0'))
+  t.equal(c.bytes, before - 1.5 * E, 'the old entry (with its gzip bytes) replaced')
+  t.equal(c.evictions, 3, 'a replacement is not an eviction')
+  c.clear()
+  t.same([c.entries, c.bytes], [0, 0])
+  // A flood far past the budget: the counts stay exact and within it.
+  for (let i = 0; i < 20000; i++) c.set(`flood-${i}`, i, 10 + (i % 50))
+  t.ok(c.bytes <= c.budget && c.entries > 0)
+  t.equal(c.get('flood-19999'), 19999, 'the newest is kept')
+  const none = new AnswerCache(0)
+  none.set('a', 1, 1)
+  t.same([none.get('a'), none.entries, none.bytes, none.misses], [undefined, 0, 0, 1], 'a budget of 0 keeps nothing')
+})
+
 t.test('the pipeline: one cache per catalog version, gzip kept beside the body and counted', async (t) => {
   let current = snapshot(1)
   const p = new AnswerPipeline({ current: () => current }, { clock: () => new Date('2026-11-02T00:00:00Z'), priceMaxAgeDays: 180 }, 1024 * 1024)
