@@ -135,6 +135,8 @@ interface Names {
   typeNames: readonly string[]
   families: readonly string[]
   familySet: ReadonlySet<string>
+  /** Each type's place in that order: plans rank by it instead of comparing names (rankCapacityRows). */
+  placeOf: (name: string) => number
 }
 const namesOf = new WeakMap<CatalogSnapshot, Names>()
 
@@ -143,7 +145,8 @@ export function catalogNames(snap: CatalogSnapshot): Names {
   if (n === undefined) {
     const types = [...snap.typeList].sort((a, b) => compareTypeNames(a.name, b.name))
     const families = [...new Set(types.map((t) => t.family))].sort(naturalCompare)
-    n = { types, typeNames: types.map((t) => t.name), families, familySet: new Set(families) }
+    const place = new Map(types.map((t, i) => [t.name, i]))
+    n = { types, typeNames: types.map((t) => t.name), families, familySet: new Set(families), placeOf: (name) => place.get(name)! }
     namesOf.set(snap, n)
   }
   return n
@@ -412,6 +415,8 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
     if (q[k] !== null) warm[k] = q[k]
   }
   const prices = planPrices(snap, q)
+  // Every candidate is one of the catalog's types (planCandidates), so each has a place in its list order.
+  const { placeOf } = catalogNames(snap)
   const plans = modes.map((mode) =>
     capacityPlan(
       {
@@ -428,11 +433,12 @@ export function capacityPlanAnswer(snap: CatalogSnapshot, q: CapacityQuery, f: F
       },
       candidates,
       prices.priceOf,
+      placeOf,
     ),
   )
   const all = plans.length === 1 ? plans[0]!.rows : plans.flatMap((p) => p.rows)
   const pricing = pricingOf(all, q.region, prices)
-  const ranked = plans.length === 1 && pricing.ranking === 'cost' ? all : rankCapacityRows(all, pricing.ranking)
+  const ranked = plans.length === 1 && pricing.ranking === 'cost' ? all : rankCapacityRows(all, pricing.ranking, placeOf)
   const limited = q.limit !== null ? ranked.slice(0, q.limit) : ranked
   // Node overhead (ebsGiB, clusterFee) in columns of its own beside the node cost, only when asked.
   const gp3 = gp3Of(snap, q.region)

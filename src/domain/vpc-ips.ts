@@ -58,21 +58,31 @@ export interface Settings {
 
 /** Checks the warm-pool settings (integers ≥ 0) and fills in the defaults; throws InputError naming the field. */
 export function readSettings(opts: VpcIpsOptions): Settings {
-  const optional = (field: keyof VpcIpsOptions): number | null => {
-    const value = opts[field]
-    return value === undefined ? null : requireIntegerAtLeast(field, value, 0)
-  }
   return {
-    warmEni: optional('warmEniTarget') ?? 1,
-    warmIp: optional('warmIpTarget'),
-    minimumIp: optional('minimumIpTarget'),
-    warmPrefix: optional('warmPrefixTarget') ?? 1,
-    sgPods: optional('sgPods') ?? 0,
-    maxPods: optional('maxPods'),
+    warmEni: setting(opts, 'warmEniTarget') ?? 1,
+    warmIp: setting(opts, 'warmIpTarget'),
+    minimumIp: setting(opts, 'minimumIpTarget'),
+    warmPrefix: setting(opts, 'warmPrefixTarget') ?? 1,
+    sgPods: setting(opts, 'sgPods') ?? 0,
+    maxPods: setting(opts, 'maxPods'),
   }
 }
 
+function setting(opts: VpcIpsOptions, field: Exclude<keyof VpcIpsOptions, 'os'>): number | null {
+  const value = opts[field]
+  return value === undefined ? null : requireIntegerAtLeast(field, value, 0)
+}
+
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b)
+const usesIpTargets = (s: Settings): boolean => s.warmIp !== null || s.minimumIp !== null
+
+/** An address pool's numbers: what the settings ask for, and what the pool holds. */
+interface AddressPool {
+  enis: number
+  ips: number
+  /** Under an IP target the addresses asked, max(MINIMUM, pods + WARM); else the ENIs asked, min(maxEnis, used + WARM_ENI_TARGET). */
+  asked: number
+}
 
 /**
  * Secondary addresses and ENIs for a pool of `slotsPerEni` addresses per ENI over at most `maxEnis` ENIs.
@@ -80,43 +90,67 @@ const ceilDiv = (a: number, b: number): number => Math.ceil(a / b)
  * max(MINIMUM, pods + WARM) addresses (a missing one counts as 0), in as few ENIs as hold them.
  * Either way the pool stops once it holds the node's max pods (s.maxPods), never below what the pods use.
  */
-function addressPool(pods: number, slotsPerEni: number, maxEnis: number, s: Settings, minEnis: number): { enis: number; ips: number; rule: string } {
-  if (s.warmIp !== null || s.minimumIp !== null) {
+function addressPool(pods: number, slotsPerEni: number, maxEnis: number, s: Settings, minEnis: number): AddressPool {
+  if (usesIpTargets(s)) {
     const wanted = Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0))
     const ips = Math.min(wanted, maxEnis * slotsPerEni, s.maxPods === null ? Infinity : Math.max(pods, s.maxPods))
-    const enis = Math.max(minEnis, ceilDiv(ips, slotsPerEni))
-    return { enis, ips, rule: `max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) = ${wanted}${ips < wanted ? ` → ${ips} (${ips === maxEnis * slotsPerEni ? 'all the ENIs hold' : 'max pods reached'})` : ''} addresses in ${enis} ENI(s) of ${slotsPerEni}` }
+    return { enis: Math.max(minEnis, ceilDiv(ips, slotsPerEni)), ips, asked: wanted }
   }
   const warm = Math.min(maxEnis, ceilDiv(pods, slotsPerEni) + s.warmEni)
   // The smallest number of ENIs whose addresses reach max pods: ipamd attaches no ENI beyond it.
   const atMaxPods = s.maxPods === null ? Infinity : Math.max(ceilDiv(pods, slotsPerEni), ceilDiv(s.maxPods, slotsPerEni))
   const enis = Math.max(minEnis, Math.min(warm, atMaxPods))
-  const stopped = enis < warm ? ` → ${enis} (${enis * slotsPerEni} addresses reach max pods ${s.maxPods})` : ''
-  return { enis, ips: enis * slotsPerEni, rule: `min(${maxEnis}, ⌈${pods} ÷ ${slotsPerEni}⌉ + WARM_ENI_TARGET ${s.warmEni}) = ${warm} ENI(s)${stopped} × ${slotsPerEni} = ${enis * slotsPerEni} addresses` }
+  return { enis, ips: enis * slotsPerEni, asked: warm }
+}
+
+/** addressPool's working in words: the rule the settings apply, and where (and why) the pool stopped short of it. */
+function addressRule(pods: number, slotsPerEni: number, maxEnis: number, s: Settings, pool: AddressPool): string {
+  const { enis, ips, asked } = pool
+  if (usesIpTargets(s)) {
+    const stopped = ips < asked ? ` → ${ips} (${ips === maxEnis * slotsPerEni ? 'all the ENIs hold' : 'max pods reached'})` : ''
+    return `max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) = ${asked}${stopped} addresses in ${enis} ENI(s) of ${slotsPerEni}`
+  }
+  const stopped = enis < asked ? ` → ${enis} (${ips} addresses reach max pods ${s.maxPods})` : ''
+  return `min(${maxEnis}, ⌈${pods} ÷ ${slotsPerEni}⌉ + WARM_ENI_TARGET ${s.warmEni}) = ${asked} ENI(s)${stopped} × ${slotsPerEni} = ${ips} addresses`
+}
+
+/** A prefix pool's numbers: the prefixes asked, those held, and whether the slots (not max pods) stopped it. */
+interface PrefixPool {
+  prefixes: number
+  wanted: number
+  allSlots: boolean
 }
 
 /** Prefixes held under prefix delegation: used + WARM_PREFIX_TARGET, or the IP targets in /28s; stopping at max pods. */
-function prefixPool(pods: number, maxPrefixes: number, s: Settings): { prefixes: number; rule: string } {
+function prefixPool(pods: number, maxPrefixes: number, s: Settings): PrefixPool {
   let wanted: number
-  let rule: string
-  if (s.warmIp !== null || s.minimumIp !== null) {
-    const ips = Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0))
-    wanted = ceilDiv(ips, ADDRESSES_PER_PREFIX)
-    rule = `⌈max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) ÷ 16⌉ = ${wanted} prefixes`
+  if (usesIpTargets(s)) {
+    wanted = ceilDiv(Math.max(s.minimumIp ?? 0, pods + (s.warmIp ?? 0)), ADDRESSES_PER_PREFIX)
   } else {
     if (s.warmPrefix === 0) throw new InputError('warmPrefixTarget', 'warmPrefixTarget must be ≥ 1 under prefix delegation unless an IP target is set (the VPC CNI does not support 0); got 0')
     wanted = ceilDiv(pods, ADDRESSES_PER_PREFIX) + s.warmPrefix
-    rule = `⌈${pods} ÷ 16⌉ + WARM_PREFIX_TARGET ${s.warmPrefix} = ${wanted} prefixes`
   }
   const atMaxPods = s.maxPods === null ? Infinity : Math.max(ceilDiv(pods, ADDRESSES_PER_PREFIX), ceilDiv(s.maxPods, ADDRESSES_PER_PREFIX))
   const prefixes = Math.min(wanted, maxPrefixes, atMaxPods)
-  if (prefixes < wanted) rule += prefixes === maxPrefixes && prefixes < atMaxPods ? ` → ${prefixes} (all slots)` : ` → ${prefixes} (${prefixes * 16} addresses reach max pods ${s.maxPods})`
-  return { prefixes, rule }
+  return { prefixes, wanted, allSlots: prefixes === maxPrefixes && prefixes < atMaxPods }
+}
+
+/** prefixPool's working in words. */
+function prefixRule(pods: number, s: Settings, pool: PrefixPool): string {
+  const { prefixes, wanted } = pool
+  const rule = usesIpTargets(s)
+    ? `⌈max(MINIMUM_IP_TARGET ${s.minimumIp ?? 0}, ${pods} + WARM_IP_TARGET ${s.warmIp ?? 0}) ÷ 16⌉ = ${wanted} prefixes`
+    : `⌈${pods} ÷ 16⌉ + WARM_PREFIX_TARGET ${s.warmPrefix} = ${wanted} prefixes`
+  if (prefixes === wanted) return rule
+  return pool.allSlots ? `${rule} → ${prefixes} (all slots)` : `${rule} → ${prefixes} (${prefixes * 16} addresses reach max pods ${s.maxPods})`
 }
 
 function tooMany(it: InstanceType, mode: Mode, pods: number, capacity: number): never {
   throw new InputError('pods', `pods must be at most ${capacity} for ${it.name} in ${mode} (its address capacity); got ${pods}`)
 }
+
+/** nodeVpcIps' numbers, without its words. */
+export type VpcIpsCounts = Omit<NodeVpcIps, 'formula' | 'explanation'>
 
 /**
  * Addresses one node takes. `pods` = the pods on it that need a VPC address: workload pods and DaemonSet
@@ -125,9 +159,31 @@ function tooMany(it: InstanceType, mode: Mode, pods: number, capacity: number): 
 export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: VpcIpsOptions = {}): NodeVpcIps {
   requireIntegerAtLeast('pods', pods, 0)
   const s = readSettings(opts)
+  const os = opts.os ?? 'linux'
+  const node = nodeVpcIpsFromSettings(it, mode, pods, s, os, true)
+  node.explanation = vpcIpsExplanation(mode, os)
+  return node
+}
+
+/**
+ * nodeVpcIps' numbers alone, for callers that show none of its words (a recommendation's density, a
+ * cluster's total): the same checks and arithmetic, without building the formula and explanation.
+ */
+export function nodeVpcIpsCounts(it: InstanceType, mode: Mode, pods: number, opts: VpcIpsOptions = {}): VpcIpsCounts {
+  requireIntegerAtLeast('pods', pods, 0)
+  return nodeVpcIpsFromSettings(it, mode, pods, readSettings(opts), opts.os ?? 'linux', false)
+}
+
+/**
+ * nodeVpcIps with its settings already read (readSettings), for a caller that asks for many nodes under
+ * the same settings (a capacity plan: a row per type). The formula is built only when `formula` is true
+ * (else it is ''); the explanation is left '' (vpcIpsExplanation gives it: it depends on the mode alone).
+ */
+export function nodeVpcIpsFromSettings(it: InstanceType, mode: Mode, pods: number, s: Settings, os: NodeOs, formula: boolean): NodeVpcIps {
+  requireIntegerAtLeast('pods', pods, 0)
+  if (os === 'windows') return windowsNodeVpcIps(it, mode, pods, s, formula)
   const E = it.maxEnis
   const slots = it.ipv4PerEni - 1
-  if ((opts.os ?? 'linux') === 'windows') return windowsNodeVpcIps(it, mode, pods, s)
   switch (mode) {
     case 'secondary-ip': {
       if (pods > E * slots) tooMany(it, mode, pods, E * slots)
@@ -140,15 +196,16 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
         total,
         podSubnetIps: pool.ips,
         nodeSubnetIps: pool.enis,
-        formula: `${pool.rule}; + ${pool.enis} primary = ${total}`,
-        explanation: `Every attached ENI holds its secondary addresses, used or warm, plus its own primary; all in the node's subnet.`,
+        formula: formula ? `${addressRule(pods, slots, E, s, pool)}; + ${pool.enis} primary = ${total}` : '',
+        explanation: '',
       }
     }
     case 'prefix-delegation': {
       if (!isNitroOrBareMetal(it)) throw new InputError('mode', `mode prefix-delegation needs a Nitro or bare-metal instance type; ${it.name} is not one`)
       const maxPrefixes = E * slots
       if (pods > maxPrefixes * ADDRESSES_PER_PREFIX) tooMany(it, mode, pods, maxPrefixes * ADDRESSES_PER_PREFIX)
-      const { prefixes, rule } = prefixPool(pods, maxPrefixes, s)
+      const pool = prefixPool(pods, maxPrefixes, s)
+      const prefixes = pool.prefixes
       const enis = Math.max(1, ceilDiv(prefixes, slots))
       const podIps = prefixes * ADDRESSES_PER_PREFIX
       const total = podIps + enis
@@ -159,15 +216,16 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
         total,
         podSubnetIps: podIps,
         nodeSubnetIps: enis,
-        formula: `${rule} × 16 = ${podIps}; in ${enis} ENI(s) of ${slots} prefixes; + ${enis} primary = ${total}`,
-        explanation: 'Each /28 prefix takes 16 addresses of the subnet, whole, even if one pod uses it; a further ENI is attached only when its prefixes no longer fit.',
+        formula: formula ? `${prefixRule(pods, s, pool)} × 16 = ${podIps}; in ${enis} ENI(s) of ${slots} prefixes; + ${enis} primary = ${total}` : '',
+        explanation: '',
       }
     }
     case 'custom-networking-prefix-delegation': {
       if (!isNitroOrBareMetal(it) || E < 2) throw new InputError('mode', `mode custom-networking-prefix-delegation needs a Nitro or bare-metal type with at least 2 ENIs; ${it.name} is not one`)
       const maxPrefixes = (E - 1) * slots
       if (pods > maxPrefixes * ADDRESSES_PER_PREFIX) tooMany(it, mode, pods, maxPrefixes * ADDRESSES_PER_PREFIX)
-      const { prefixes, rule } = prefixPool(pods, maxPrefixes, s)
+      const pool = prefixPool(pods, maxPrefixes, s)
+      const prefixes = pool.prefixes
       const podEnis = prefixes === 0 ? 0 : ceilDiv(prefixes, slots)
       const podSubnetIps = prefixes * ADDRESSES_PER_PREFIX + podEnis
       const total = podSubnetIps + 1
@@ -178,9 +236,10 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
         total,
         podSubnetIps,
         nodeSubnetIps: 1,
-        formula: `pod ENIs: ${rule} × 16 = ${prefixes * ADDRESSES_PER_PREFIX} in ${podEnis} ENI(s) of ${slots} prefixes, + ${podEnis} primary = ${podSubnetIps} in the pod subnets; node subnet 1 (primary ENI) → ${total}`,
-        explanation:
-          "The primary ENI stays in the node's subnet with its one address; the other ENIs are created in the ENIConfig subnets and hold /28 prefixes, 16 addresses each, taken whole.",
+        formula: formula
+          ? `pod ENIs: ${prefixRule(pods, s, pool)} × 16 = ${prefixes * ADDRESSES_PER_PREFIX} in ${podEnis} ENI(s) of ${slots} prefixes, + ${podEnis} primary = ${podSubnetIps} in the pod subnets; node subnet 1 (primary ENI) → ${total}`
+          : '',
+        explanation: '',
       }
     }
     case 'custom-networking': {
@@ -196,9 +255,8 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
         total,
         podSubnetIps,
         nodeSubnetIps: 1,
-        formula: `pod ENIs: ${pool.rule}; pod subnets ${pool.ips} + ${pool.enis} primary = ${podSubnetIps}; node subnet 1 (primary ENI) → ${total}`,
-        explanation:
-          "The primary ENI stays in the node's subnet with its one primary address and serves no pods; the other ENIs are created in the ENIConfig subnets, so their primaries and secondaries come from there.",
+        formula: formula ? `pod ENIs: ${addressRule(pods, slots, E - 1, s, pool)}; pod subnets ${pool.ips} + ${pool.enis} primary = ${podSubnetIps}; node subnet 1 (primary ENI) → ${total}` : '',
+        explanation: '',
       }
     }
     case 'security-groups-for-pods': {
@@ -220,23 +278,39 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
         total,
         podSubnetIps: pool.ips + s.sgPods,
         nodeSubnetIps: pool.enis + 1,
-        formula: `${others} ordinary pods: ${pool.rule}; + ${pool.enis} primary + 1 trunk ENI primary + ${s.sgPods} branch ENI = ${total}`,
-        explanation: 'As secondary-ip for the pods without their own security groups (over at most E − 1 ENIs: the trunk ENI takes a slot), plus the trunk ENI\'s primary and one address per branch ENI (one per pod with its own security groups).',
+        formula: formula ? `${others} ordinary pods: ${addressRule(others, slots, poolEnis, s, pool)}; + ${pool.enis} primary + 1 trunk ENI primary + ${s.sgPods} branch ENI = ${total}` : '',
+        explanation: '',
       }
     }
     case 'ipv6':
     case 'overlay':
       if (mode === 'ipv6' && !isNitroOrBareMetal(it)) throw new InputError('mode', `mode ipv6 needs a Nitro or bare-metal instance type; ${it.name} is not one`)
-      return {
-        enis: 1,
-        secondaryIps: 0,
-        prefixes: 0,
-        total: 1,
-        podSubnetIps: 0,
-        nodeSubnetIps: 1,
-        formula: '1 primary IPv4 address; pods 0',
-        explanation: mode === 'ipv6' ? 'Pods get IPv6 addresses from the node\'s /80 prefix; the node keeps one IPv4 address.' : 'Pods get addresses from the overlay\'s cluster CIDR, not the VPC; the node keeps its one primary address.',
-      }
+      return { enis: 1, secondaryIps: 0, prefixes: 0, total: 1, podSubnetIps: 0, nodeSubnetIps: 1, formula: formula ? '1 primary IPv4 address; pods 0' : '', explanation: '' }
+  }
+}
+
+/** What nodeVpcIps' explanation says: the same for every node of a mode (and node OS). */
+export function vpcIpsExplanation(mode: Mode, os: NodeOs = 'linux'): string {
+  if (os === 'windows') {
+    return mode === 'secondary-ip'
+      ? "A Windows node has one ENI for pods; counted with all its secondary addresses, the most it can hold, in the node's subnet."
+      : 'A Windows node has one ENI for pods; each /28 prefix on it takes 16 addresses of the subnet, whole.'
+  }
+  switch (mode) {
+    case 'secondary-ip':
+      return `Every attached ENI holds its secondary addresses, used or warm, plus its own primary; all in the node's subnet.`
+    case 'prefix-delegation':
+      return 'Each /28 prefix takes 16 addresses of the subnet, whole, even if one pod uses it; a further ENI is attached only when its prefixes no longer fit.'
+    case 'custom-networking-prefix-delegation':
+      return "The primary ENI stays in the node's subnet with its one address; the other ENIs are created in the ENIConfig subnets and hold /28 prefixes, 16 addresses each, taken whole."
+    case 'custom-networking':
+      return "The primary ENI stays in the node's subnet with its one primary address and serves no pods; the other ENIs are created in the ENIConfig subnets, so their primaries and secondaries come from there."
+    case 'security-groups-for-pods':
+      return "As secondary-ip for the pods without their own security groups (over at most E − 1 ENIs: the trunk ENI takes a slot), plus the trunk ENI's primary and one address per branch ENI (one per pod with its own security groups)."
+    case 'ipv6':
+      return "Pods get IPv6 addresses from the node's /80 prefix; the node keeps one IPv4 address."
+    case 'overlay':
+      return "Pods get addresses from the overlay's cluster CIDR, not the VPC; the node keeps its one primary address."
   }
 }
 
@@ -246,7 +320,7 @@ export function nodeVpcIps(it: InstanceType, mode: Mode, pods: number, opts: Vpc
  * ENI's I − 1 secondary addresses: an upper bound, said in the formula. Prefix delegation counts the
  * prefixes the pods need plus WARM_PREFIX_TARGET, as on Linux.
  */
-function windowsNodeVpcIps(it: InstanceType, mode: Mode, pods: number, s: Settings): NodeVpcIps {
+function windowsNodeVpcIps(it: InstanceType, mode: Mode, pods: number, s: Settings, formula: boolean): NodeVpcIps {
   const slots = it.ipv4PerEni - 1
   if (mode === 'secondary-ip') {
     if (pods > slots) tooMany(it, mode, pods, slots)
@@ -257,13 +331,14 @@ function windowsNodeVpcIps(it: InstanceType, mode: Mode, pods: number, s: Settin
       total: slots + 1,
       podSubnetIps: slots,
       nodeSubnetIps: 1,
-      formula: `Windows: 1 ENI × ${slots} secondary addresses (at most) + 1 primary = ${slots + 1}`,
-      explanation: "A Windows node has one ENI for pods; counted with all its secondary addresses, the most it can hold, in the node's subnet.",
+      formula: formula ? `Windows: 1 ENI × ${slots} secondary addresses (at most) + 1 primary = ${slots + 1}` : '',
+      explanation: '',
     }
   }
   if (mode === 'prefix-delegation' && isNitroOrBareMetal(it)) {
     if (pods > slots * ADDRESSES_PER_PREFIX) tooMany(it, mode, pods, slots * ADDRESSES_PER_PREFIX)
-    const { prefixes, rule } = prefixPool(pods, slots, s)
+    const pool = prefixPool(pods, slots, s)
+    const prefixes = pool.prefixes
     const total = prefixes * ADDRESSES_PER_PREFIX + 1
     return {
       enis: 1,
@@ -272,8 +347,8 @@ function windowsNodeVpcIps(it: InstanceType, mode: Mode, pods: number, s: Settin
       total,
       podSubnetIps: prefixes * ADDRESSES_PER_PREFIX,
       nodeSubnetIps: 1,
-      formula: `Windows: ${rule} × 16 = ${prefixes * ADDRESSES_PER_PREFIX} on its one ENI; + 1 primary = ${total}`,
-      explanation: 'A Windows node has one ENI for pods; each /28 prefix on it takes 16 addresses of the subnet, whole.',
+      formula: formula ? `Windows: ${prefixRule(pods, s, pool)} × 16 = ${prefixes * ADDRESSES_PER_PREFIX} on its one ENI; + 1 primary = ${total}` : '',
+      explanation: '',
     }
   }
   throw new InputError('mode', `mode ${mode} cannot run on Windows nodes (only secondary-ip, and prefix-delegation on Nitro types); got ${mode}`)
@@ -285,13 +360,13 @@ export interface NodeGroup {
   nodes: number
 }
 
-export interface ClusterVpcIps {
+export interface ClusterVpcIps<PerNode extends VpcIpsCounts = NodeVpcIps> {
   nodes: number
   total: number
   podSubnetIps: number
   nodeSubnetIps: number
   /** One entry per group of identical nodes, with what each of its nodes takes. */
-  groups: Array<NodeGroup & { perNode: NodeVpcIps }>
+  groups: Array<NodeGroup & { perNode: PerNode }>
 }
 
 /**
@@ -305,10 +380,30 @@ export function clusterVpcIps(
   groups: readonly NodeGroup[],
   opts: VpcIpsOptions | ((podsOnNode: number) => VpcIpsOptions) = {},
 ): ClusterVpcIps {
-  const out: ClusterVpcIps = { nodes: 0, total: 0, podSubnetIps: 0, nodeSubnetIps: 0, groups: [] }
+  return cluster(it, mode, groups, opts, nodeVpcIps)
+}
+
+/** clusterVpcIps' numbers alone (each group's perNode without its words), for callers that show none of them. */
+export function clusterVpcIpsCounts(
+  it: InstanceType,
+  mode: Mode,
+  groups: readonly NodeGroup[],
+  opts: VpcIpsOptions | ((podsOnNode: number) => VpcIpsOptions) = {},
+): ClusterVpcIps<VpcIpsCounts> {
+  return cluster(it, mode, groups, opts, nodeVpcIpsCounts)
+}
+
+function cluster<PerNode extends VpcIpsCounts>(
+  it: InstanceType,
+  mode: Mode,
+  groups: readonly NodeGroup[],
+  opts: VpcIpsOptions | ((podsOnNode: number) => VpcIpsOptions),
+  node: (it: InstanceType, mode: Mode, pods: number, opts: VpcIpsOptions) => PerNode,
+): ClusterVpcIps<PerNode> {
+  const out: ClusterVpcIps<PerNode> = { nodes: 0, total: 0, podSubnetIps: 0, nodeSubnetIps: 0, groups: [] }
   for (const group of groups) {
     requireIntegerAtLeast('nodes', group.nodes, 0)
-    const perNode = nodeVpcIps(it, mode, group.pods, typeof opts === 'function' ? opts(group.pods) : opts)
+    const perNode = node(it, mode, group.pods, typeof opts === 'function' ? opts(group.pods) : opts)
     out.nodes += group.nodes
     out.total += group.nodes * perNode.total
     out.podSubnetIps += group.nodes * perNode.podSubnetIps

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { allocatableCpuMilli, allocatableMemoryMiB, capacityPlan, kubeReservedPods, rankCapacityRows, type CapacityInput } from '../../src/domain/capacity.js'
 import { maxPods } from '../../src/domain/density.js'
+import { compareTypeNames } from '../../src/domain/type-names.js'
+import { clusterVpcIps, spreadPods } from '../../src/domain/vpc-ips.js'
 import { MODES } from '../../src/domain/types.js'
 import { seed, seedType, throwsInputError } from './fixtures.js'
 
@@ -209,4 +211,62 @@ t.test('rankCapacityRows: by cost, or by nodes where nothing is priced', async (
   ]
   const byCost = rankCapacityRows(mixed, 'cost')
   t.same(byCost.map((r) => r.mode), ['prefix-delegation', 'secondary-ip'], 'one type in two modes: the cheaper mode first')
+})
+
+t.test('a row\'s VPC working is clusterVpcIps over spreadPods\' even spread, word for word', async (t) => {
+  // capacityPlan works the two node groups out itself, on settings read once per plan; this holds it to
+  // the general path (spreadPods, then clusterVpcIps with the row's max pods and SG pods).
+  const questions: Array<Omit<CapacityInput, 'mode'>> = [
+    { totalPods: 1001, daemonSetsPerNode: 1 },
+    { totalPods: 37, podCpuMilli: 10, podMemoryMiB: 16, warmIpTarget: 3, minimumIpTarget: 20 },
+    { totalPods: 5000, maxPodsCap: 40, warmPrefixTarget: 2, warmEniTarget: 0 },
+    { totalPods: 300, os: 'windows', daemonSetsPerNode: 2 },
+  ]
+  let checked = 0
+  const wrong: string[] = []
+  for (const question of questions) {
+    for (const mode of MODES) {
+      const input = { ...question, mode }
+      const plan = capacityPlan(input, seed.instanceTypes, priceOf)
+      const warm = { warmEniTarget: input.warmEniTarget, warmIpTarget: input.warmIpTarget, minimumIpTarget: input.minimumIpTarget, warmPrefixTarget: input.warmPrefixTarget }
+      for (const key of Object.keys(warm) as Array<keyof typeof warm>) if (warm[key] === undefined) delete warm[key]
+      for (const r of plan.rows) {
+        if (r.reason !== null) continue
+        const it = type(r.instanceType)
+        const density = maxPods(it, mode, { daemonSetsPerNode: input.daemonSetsPerNode ?? 0, maxPodsCap: input.maxPodsCap ?? null, os: input.os ?? 'linux' })
+        const poolCapacity = (it.maxEnis - 1) * (it.ipv4PerEni - 1)
+        const opts = { ...warm, maxPods: density.recommendedMaxPods!, os: input.os ?? 'linux' }
+        const groups = spreadPods(input.totalPods, r.nodes!, input.daemonSetsPerNode ?? 0)
+        const cluster = clusterVpcIps(it, mode, groups, mode === 'security-groups-for-pods' ? (p) => ({ ...opts, sgPods: Math.max(0, p - poolCapacity) }) : opts)
+        const sum = cluster.groups.map((g) => `${g.nodes} × ${g.perNode.total}`).join(' + ')
+        const working = cluster.groups.map((g) => `a node with ${g.pods} address-taking pod${g.pods === 1 ? '' : 's'}: ${g.perNode.formula}`).join('; ')
+        const expected = `; VPC IPv4 addresses = ${sum} = ${cluster.total} (${working})`
+        if (r.vpcIps !== cluster.total || !r.formula.endsWith(expected)) wrong.push(`${r.instanceType} ${mode} ${JSON.stringify(question)}: ${r.formula.slice(r.formula.indexOf('; VPC'))} vs ${expected}`)
+        checked++
+      }
+    }
+  }
+  t.ok(checked > 10000, `${checked} rows checked`)
+  t.same(wrong.slice(0, 3), [])
+})
+
+t.test('rankCapacityRows with placeOf (the catalog order) ranks as comparing the names does', async (t) => {
+  const ordered = [...seed.instanceTypes].sort((a, b) => compareTypeNames(a.name, b.name))
+  const place = new Map(ordered.map((it, i) => [it.name, i]))
+  const placeOf = (name: string): number => place.get(name)!
+  // Reversed, so that the input order cannot stand in for the place.
+  const types = [...ordered].reverse()
+  for (const mode of ['prefix-delegation', 'security-groups-for-pods'] as const) {
+    const rows = [
+      ...capacityPlan({ totalPods: 3000, mode }, types, priceOf).rows,
+      ...capacityPlan({ totalPods: 3000, mode: 'secondary-ip' }, types, () => null).rows,
+    ]
+    for (const by of ['cost', 'nodes'] as const) {
+      t.same(
+        rankCapacityRows(rows, by, placeOf).map((r) => `${r.instanceType} ${r.mode}`),
+        rankCapacityRows(rows, by).map((r) => `${r.instanceType} ${r.mode}`),
+        `${mode}, by ${by}`,
+      )
+    }
+  }
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { clusterVpcIps, nodeVpcIps, spreadPods, type VpcIpsOptions } from '../../src/domain/vpc-ips.js'
+import { clusterVpcIps, clusterVpcIpsCounts, nodeVpcIps, nodeVpcIpsCounts, spreadPods, vpcIpsExplanation, type VpcIpsOptions } from '../../src/domain/vpc-ips.js'
 import { cidrsOverlap, parseSubnetCidr, subnetBudget, subnetPrefixBlocks } from '../../src/domain/cidr.js'
-import { type InstanceType, type Mode } from '../../src/domain/types.js'
+import { MODES, type InstanceType, type Mode } from '../../src/domain/types.js'
 import { seed, seedType, throwsInputError } from './fixtures.js'
 
 const type = seedType
@@ -208,3 +208,59 @@ for (const [cidrs, blocks] of blockCases) {
     t.equal(subnetPrefixBlocks(subnetBudget(cidrs).subnets), blocks)
   })
 }
+
+t.test('the numbers alone (nodeVpcIpsCounts, clusterVpcIpsCounts) are nodeVpcIps\' numbers, and refuse what it refuses', async (t) => {
+  // Callers that show no words (a recommendation's density, a capacity row's groups) take this path, so
+  // it must agree with nodeVpcIps on every type, mode and setting, errors included.
+  const optionSets: VpcIpsOptions[] = [
+    {},
+    { warmEniTarget: 0 },
+    { warmIpTarget: 5 },
+    { minimumIpTarget: 30, warmIpTarget: 2 },
+    { warmPrefixTarget: 0 },
+    { warmPrefixTarget: 3, maxPods: 110 },
+    { maxPods: 20 },
+    { sgPods: 2 },
+    { os: 'windows' },
+    { os: 'windows', warmPrefixTarget: 2 },
+  ]
+  const numbers = (r: Omit<ReturnType<typeof nodeVpcIps>, 'formula' | 'explanation'>) => [r.enis, r.secondaryIps, r.prefixes, r.total, r.podSubnetIps, r.nodeSubnetIps]
+  let agreed = 0
+  const wrong: string[] = []
+  for (const it of seed.instanceTypes) {
+    for (const mode of MODES) {
+      for (const pods of [0, 1, 9, 27, 100, 500]) {
+        for (const opts of optionSets) {
+          let full: ReturnType<typeof nodeVpcIps> | Error
+          let counts: ReturnType<typeof nodeVpcIpsCounts> | Error
+          try {
+            full = nodeVpcIps(it, mode, pods, opts)
+          } catch (err) {
+            full = err as Error
+          }
+          try {
+            counts = nodeVpcIpsCounts(it, mode, pods, opts)
+          } catch (err) {
+            counts = err as Error
+          }
+          const label = `${it.name} ${mode} ${pods} ${JSON.stringify(opts)}`
+          if (full instanceof Error || counts instanceof Error) {
+            if (!(full instanceof Error && counts instanceof Error && full.message === counts.message)) wrong.push(`${label}: ${String(full)} vs ${String(counts)}`)
+            continue
+          }
+          if (numbers(full).join() !== numbers(counts).join()) wrong.push(`${label}: ${numbers(full).join()} vs ${numbers(counts).join()}`)
+          if (full.explanation !== vpcIpsExplanation(mode, opts.os)) wrong.push(`${label}: explanation`)
+          if (full.formula === '' || full.explanation === '') wrong.push(`${label}: no words`)
+          agreed++
+        }
+      }
+    }
+  }
+  t.ok(agreed > 20000, `${agreed} nodes agree`)
+  t.same(wrong.slice(0, 5), [])
+  const groups = spreadPods(100, 7, 2)
+  const full = clusterVpcIps(type('m5.large'), 'security-groups-for-pods', groups, (p) => ({ sgPods: Math.max(0, p - 18) }))
+  const counts = clusterVpcIpsCounts(type('m5.large'), 'security-groups-for-pods', groups, (p) => ({ sgPods: Math.max(0, p - 18) }))
+  t.same([counts.nodes, counts.total, counts.podSubnetIps, counts.nodeSubnetIps], [full.nodes, full.total, full.podSubnetIps, full.nodeSubnetIps])
+  t.same(counts.groups.map((g) => [g.pods, g.nodes, ...numbers(g.perNode)]), full.groups.map((g) => [g.pods, g.nodes, ...numbers(g.perNode)]))
+})
