@@ -5,7 +5,7 @@ import type { CniOption } from '../cni-options.js'
 import { subnetBudget, subnetPrefixBlocks } from '../cidr.js'
 import { maxPods, usesPrefixes, type MaxPodsResult } from '../density.js'
 import type { InstanceType, Mode, NodeOs, Requirements } from '../types.js'
-import { clusterVpcIps, nodeVpcIps, spreadPods } from '../vpc-ips.js'
+import { clusterVpcIpsCounts, nodeVpcIpsCounts, spreadPods } from '../vpc-ips.js'
 import type { Context, DensityOfOption, InstanceDensity, OptionDensity } from './model.js'
 
 /** The nodes' OS for an option's density: Windows arithmetic where the cluster has Windows nodes and the option runs there. */
@@ -88,7 +88,8 @@ function workOutDensity(option: CniOption, ctx: Context, choices: readonly Mode[
       // A full node: its workload pods and DaemonSet pods, but never more than its slots hold (DaemonSets
       // can ask for more than a tiny type has: t3.nano in custom networking fits 1 address-taking pod).
       const pods = Math.min(m.podsForWorkloads + req.daemonSetsPerNode, (m.recommendedMaxPods ?? 0) - m.hostNetworkPods)
-      vpcIpsPerNode = nodeVpcIps(it, m.mode, Math.max(0, pods), nodeOptsFor(m)).total
+      // The number only: a node's VPC-IP working in words is shown by capacity plans, not here.
+      vpcIpsPerNode = nodeVpcIpsCounts(it, m.mode, Math.max(0, pods), nodeOptsFor(m)).total
     }
     return {
       instanceType: m.instanceType,
@@ -142,7 +143,7 @@ export function clusterIps(option: CniOption, ctx: Context, perType: MaxPodsResu
     if (!m.supported || m.podsForWorkloads === null || m.podsForWorkloads < 1 || req.totalPods === null) return
     const nodes = Math.ceil(req.totalPods / m.podsForWorkloads)
     const pods = spreadPods(req.totalPods, nodes, req.daemonSetsPerNode)
-    const ips = clusterVpcIps(types[i] as InstanceType, m.mode, pods, nodeOptsFor(m))
+    const ips = clusterVpcIpsCounts(types[i] as InstanceType, m.mode, pods, nodeOptsFor(m))
     const fromPodIpBudget = option.facts.podIpSource.value === 'vpc-node-subnet'
     const prefixes = ips.groups.reduce((n, g) => n + g.nodes * g.perNode.prefixes, 0)
     if (worst === null || ips.total > worst.vpcIps) {
