@@ -21,6 +21,7 @@ import { request, type IncomingHttpHeaders } from 'node:http'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { capacityPlanAnswer } from '../src/answers/answers.js'
+import { AnswerCache } from '../src/answers/cache.js'
 import { CAPACITY_FIELDS } from '../src/answers/inputs.js'
 import { readSeed } from '../src/catalog/seed.js'
 import { CatalogSnapshot } from '../src/catalog/snapshot.js'
@@ -433,6 +434,33 @@ function capacityPlanCpu(): { medianMs: number; rows: number } {
   return { medianMs: Math.round(samples[Math.floor(samples.length / 2)]! * 100) / 100, rows }
 }
 
+/**
+ * The answer cache under distinct questions: microseconds per lookup-and-keep of a new ~1.2 kB answer (a
+ * max-pods answer's size) once the cache is full at its default budget (~50,000 such entries in 64 MiB),
+ * and per hit. Every miss row pays one of these per request; a cache whose eviction grows with its size
+ * (the CLOCK sweep over a Map it replaced: 9-33 µs, bench/results.md) shows it here.
+ */
+function answerCacheChurn(): { missKeepUs: number; hitUs: number; entries: number } {
+  const cache = new AnswerCache(64 * 1024 * 1024)
+  const body = 1200
+  let i = 0
+  const key = (n: number) => `GET /v1/instance-types/m5.large/max-pods {"mode":"prefix-delegation","daemonSetsPerNode":${n}}`
+  const churn = (n: number): number => {
+    const before = process.cpuUsage()
+    for (let k = 0; k < n; k++, i++) {
+      if (cache.getAnswer(key(i)) === undefined) cache.set(key(i), i, body)
+    }
+    const used = process.cpuUsage(before)
+    return (used.user + used.system) / n
+  }
+  churn(120_000) // fill it, and evict for a while
+  const samples = [churn(50_000), churn(50_000), churn(50_000)].sort((a, b) => a - b)
+  const before = process.cpuUsage()
+  for (let k = 0; k < 200_000; k++) cache.getAnswer(key(i - 1 - (k % 1000)))
+  const used = process.cpuUsage(before)
+  return { missKeepUs: Math.round(samples[1]! * 100) / 100, hitUs: Math.round(((used.user + used.system) / 200_000) * 1000) / 1000, entries: cache.entries }
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'cni-bench-'))
   const lines: string[] = []
@@ -447,6 +475,7 @@ async function main(): Promise<void> {
     const plan = full ? capacityPlanCpu() : null
     pinSelf()
     const planOneCore = PIN && full ? capacityPlanCpu() : null
+    const churn = full ? answerCacheChurn() : null
 
     let cold: { readyMs: number; memory: { rss: number; peak: number } } | null = null
     if (full) {
@@ -671,6 +700,7 @@ async function main(): Promise<void> {
       '| measure | value | target |',
       '|---|---|---|',
       ...(plan ? [`| capacity plan over the whole catalog (${plan.rows} types), CPU per plan, median of 30 | ${plan.medianMs} ms${planOneCore ? ` (${planOneCore.medianMs} ms pinned to one core, GC helper threads included)` : ''} | < 20 ms |`] : []),
+      ...(churn ? [`| answer cache full at its default budget (${churn.entries} answers of 1.2 kB), CPU per new question looked up and kept / per hit, in process | ${churn.missKeepUs} / ${churn.hitUs} µs | — |`] : []),
       `| start-up to ready, embedded default, existing data | ${readyMs} ms | < 3000 ms |`,
       ...(cold
         ? [
