@@ -95,7 +95,8 @@ function configNames(): Set<string> {
   return names
 }
 const CONFIG_NAMES = configNames()
-const envNameKnown = (name: string) => CONFIG_NAMES.has(name) || /^AWS_[A-Z0-9_]+$/.test(name) || name === 'NODE_ENV'
+// Read by the app (its config), by the AWS SDK, by Node, or by the C library under node (glibc's malloc tunables).
+const envNameKnown = (name: string) => CONFIG_NAMES.has(name) || /^AWS_[A-Z0-9_]+$/.test(name) || name === 'NODE_ENV' || /^MALLOC_[A-Z_]+$/.test(name)
 const defaults = loadConfig({})
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
@@ -170,7 +171,7 @@ t.test('Dockerfile: non-root, exec-form CMD, PORT and EXPOSE agree, HEALTHCHECK 
 
   const env = new Map<string, string>()
   for (const e of inFinal('ENV')) for (const m of e.args.matchAll(/(\w+)=(\S+)/g)) env.set(m[1]!, m[2]!)
-  for (const k of env.keys()) t.ok(envNameKnown(k), `ENV ${k} is read by the app`)
+  for (const k of env.keys()) t.ok(envNameKnown(k), `ENV ${k} is read by the app, the SDK, Node or glibc`)
   t.equal(env.get('HOST'), '0.0.0.0', 'listens on all interfaces in the container')
   const port = Number(env.get('PORT') ?? defaults.port)
   t.equal(port, defaults.port, 'PORT is the default')
