@@ -116,6 +116,31 @@ t.test('small table, many keys: only ended windows make room (maxClients 4)', as
   }
 })
 
+t.test('the queue of windows stays bounded, and a full table after churn says when its oldest live window ends', async (t) => {
+  let now = 0
+  const limiter = new RateLimiter({ max: 100, windowMs: 1000, maxClients: 100, now: () => now })
+  // One client, window after window, with the table never full: each ended window leaves a stale place.
+  for (let w = 0; w < 5000; w++) {
+    now = w * 1000
+    limiter.take('steady')
+  }
+  t.ok(limiter.queued <= 2 * 100 + 1024, `${limiter.queued} places queued for ${limiter.size} window(s)`)
+  // Fill half at t, half at t + 500 ms; the first half ends; new keys take their places; then the table is
+  // full of live windows and a new key is told to wait for the oldest of them (the t + 500 ms half).
+  const t0 = now + 1000
+  now = t0
+  for (let i = 0; i < 50; i++) limiter.take(`a${i}`)
+  now = t0 + 500
+  for (let i = 0; i < 49; i++) limiter.take(`b${i}`)
+  now = t0 + 1200 // the a-windows (and steady's) have ended
+  for (let i = 0; i < 51; i++) t.equal(take(limiter, `c${i}`).allowed, true, `c${i} takes an ended window's place`)
+  t.equal(limiter.size, 100)
+  const refused = take(limiter, 'late')
+  t.same([refused.allowed, refused.refused, refused.reset], [false, 'full', 1], 'full: the oldest live window (b, ends at t + 1500 ms) is 300 ms away')
+  now = t0 + 1501
+  t.equal(take(limiter, 'late').allowed, true, 'a place once the oldest window ends')
+})
+
 t.test('over HTTP, a full table answers a new client 429 in the error shape, and says why once', async (t) => {
   // The request policy on a bare fastify (no database): a table of two clients.
   const lines: Array<{ level: number; msg: string }> = []
