@@ -3,7 +3,7 @@
 import { hostNetworkPods, maxPods, podCounts, requireIntegerAtLeast } from './density.js'
 import { compareTypeNames } from './type-names.js'
 import { CAPACITY_TYPES, InputError, MODES, NODE_OS, type CapacityType, type InstanceType, type Mode, type NodeOs } from './types.js'
-import { nodeVpcIpsFromSettings, readSettings, type NodeVpcIps, type Settings, type WarmPool } from './vpc-ips.js'
+import { nodeVpcIpsFromSettings, readSettings, spreadPods, type Settings, type WarmPool } from './vpc-ips.js'
 
 export const HOURS_PER_MONTH = 730
 export const DEFAULT_POD_CPU_MILLI = 100
@@ -192,7 +192,7 @@ interface PlanQuestion {
   host: number
   minPods: number | null
   capacityType: CapacityType
-  /** The warm pool's settings, read once; each row sets maxPods (and, per node group, sgPods) before using them. */
+  /** The warm pool's settings, read once; each row works on a copy with its own maxPods (and, per node group, sgPods). */
   settings: Settings
   priceOf: (name: string) => number | null
 }
@@ -297,27 +297,29 @@ function planRow(q: PlanQuestion, it: InstanceType): CapacityRow {
   }
   const nodes = Math.ceil(totalPods / podsPerNode)
   // Pods needing a VPC address per node: its share of the workload plus the non-host-network DaemonSet
-  // pods, spread as spreadPods spreads them: `extra` nodes with one more pod, then the rest (never none,
-  // as extra < nodes). Worked out here without spreadPods' list, and each group's node by clusterVpcIps'
-  // arithmetic (nodeVpcIpsFromSettings), on the settings read once for the plan.
-  const base = Math.floor(totalPods / nodes) + daemonSetsPerNode
-  const extra = totalPods % nodes
-  const s = q.settings
+  // pods, spread evenly (spreadPods: at most two groups of equal nodes), each group's node worked out on
+  // the settings read once for the plan (nodeVpcIpsFromSettings, clusterVpcIps' arithmetic).
+  const groups = spreadPods(totalPods, nodes, daemonSetsPerNode)
   // ipamd stops the warm pool at the kubelet max pods the node runs with.
-  s.maxPods = density.recommendedMaxPods
+  const s: Settings = { ...q.settings, maxPods: density.recommendedMaxPods }
   // Under security groups for pods, the pods the ordinary pool cannot hold are taken to be SG pods.
   const sgp = mode === 'security-groups-for-pods'
   const poolCapacity = (it.maxEnis - 1) * (it.ipv4PerEni - 1)
-  let fuller: NodeVpcIps | null = null
-  if (extra > 0) {
-    s.sgPods = sgp ? Math.max(0, base + 1 - poolCapacity) : 0
-    fuller = nodeVpcIpsFromSettings(it, mode, base + 1, s, os, true)
+  let vpc = 0
+  let sum = ''
+  let working = ''
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!
+    s.sgPods = sgp ? Math.max(0, g.pods - poolCapacity) : 0
+    const node = nodeVpcIpsFromSettings(it, mode, g.pods, s, os, true)
+    vpc += g.nodes * node.total
+    // How vpcIps is made up: nodes × addresses per node for each group, each with its per-node working.
+    sum += `${i ? ' + ' : ''}${g.nodes} × ${node.total}`
+    working += `${i ? '; ' : ''}a node with ${g.pods} address-taking pod${g.pods === 1 ? '' : 's'}: ${node.formula}`
   }
-  s.sgPods = sgp ? Math.max(0, base - poolCapacity) : 0
-  const node = nodeVpcIpsFromSettings(it, mode, base, s, os, true)
-  const vpc = (fuller === null ? 0 : extra * fuller.total) + (nodes - extra) * node.total
+  const vpcText = `VPC IPv4 addresses = ${sum} = ${vpc} (${working})`
   const notes: string[] = []
-  if (sgp && (extra > 0 ? base + 1 : base) > poolCapacity) {
+  if (sgp && groups[0]!.pods > poolCapacity) {
     notes.push(`beyond ${poolCapacity} pods per node the rest must be pods with their own security groups (branch ENIs), as the trunk ENI takes an ENI slot`)
   }
   const price = q.priceOf(it.name)
@@ -334,12 +336,6 @@ function planRow(q: PlanQuestion, it: InstanceType): CapacityRow {
     usdPerPodMonth = roundCents(monthly / totalPods)
     costText = `${nodes} × $${price}/h${q.capacityType === 'on-demand' ? '' : ` (${q.capacityType})`} × ${HOURS_PER_MONTH} h = ${money(monthly)}/month; ÷ ${totalPods} pods = ${money(monthly / totalPods)}/pod-month`
   }
-  // How vpcIps is made up: nodes × addresses per node for each group of equal nodes (an even spread has
-  // at most two), each with its per-node working (nodeVpcIps' formula).
-  const vpcText =
-    fuller === null
-      ? `VPC IPv4 addresses = ${nodes} × ${node.total} = ${vpc} (${nodeWorking(base, node.formula)})`
-      : `VPC IPv4 addresses = ${extra} × ${fuller.total} + ${nodes - extra} × ${node.total} = ${vpc} (${nodeWorking(base + 1, fuller.formula)}; ${nodeWorking(base, node.formula)})`
   const formula = flat(`pods/node = ${limitText}; nodes = ⌈${totalPods} ÷ ${podsPerNode}⌉ = ${nodes}; ${costText}; ${vpcText}`)
   const explanation = flat(
     `${it.name} in ${mode}${os === 'windows' ? ' (Windows)' : ''}: allocatable ${cpuMilli}m CPU and ${memMiB} MiB (kube-reserved 11 × ${reservedFor} + 255 MiB for the ${reservedFor} pods the kubelet is configured with) fit ` +
@@ -367,8 +363,6 @@ function planRow(q: PlanQuestion, it: InstanceType): CapacityRow {
   }
 }
 
-/** One node group's part of the VPC working: "a node with 27 address-taking pods: <nodeVpcIps' formula>". */
-const nodeWorking = (pods: number, formula: string): string => `a node with ${pods} address-taking pod${pods === 1 ? '' : 's'}: ${formula}`
 
 /**
  * The text, flattened into one string where it is made. A template literal makes a V8 cons string per
