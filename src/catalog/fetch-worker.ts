@@ -183,8 +183,10 @@ export function fetchCatalogInWorker(regions: string[] | 'all', opts: AwsSourceO
       settled = true
       signal?.removeEventListener('abort', onAbort)
       clearTimeout(kill)
-      void worker.terminate()
-      settle()
+      // Settled once the worker is gone: when the promise settles, no call of this fetch is still in flight
+      // or about to be sent (a failed region's siblings would otherwise keep calling AWS for a moment,
+      // beside the next refresh's calls). terminate() rejects only if the worker is already gone.
+      worker.terminate().then(settle, settle)
     }
     const onAbort = () => {
       worker.postMessage({ type: 'abort', reason: reasonOf(signal?.reason) } satisfies ToWorker)
