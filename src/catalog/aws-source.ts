@@ -104,7 +104,8 @@ export const PRICE_SOURCE = 'aws-pricing-api'
 export const SPOT_PRICE_SOURCE = 'aws-ec2-spot-price-history'
 const DEFAULT_MAX_ATTEMPTS = 5
 /** GetProducts and GetAttributeValues take MaxResults 1-100, DescribeInstanceTypes 5-100
- * (/work/shared/domain/ecosystem.md, from the API references); the largest page each allows. */
+ * (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypes.html); the largest page each allows. */
 const PAGE_SIZE = 100
 /** DescribeSpotPriceHistory pages: 1000, the largest (and default) MaxResults the EC2 API reference gives
  * for this call (Valid Range 5-1000; not re-checked against the stored docs here). */
